@@ -1,0 +1,124 @@
+# cxhook — one plain Makefile.
+#
+#   make                      build build/cxhook
+#   make test                 install what is missing, build, run every test
+#                             (unit + integration, then again under ASan/UBSan,
+#                             then the unit tests under valgrind)
+#   make SANITIZE=address,undefined
+#                             the sanitizer build, in build/sanitize/
+#   make run                  a demo pool behind lighttpd on 127.0.0.1:8080
+#   make bench                wrk against the pool through lighttpd
+#   make install              PREFIX=/usr/local DESTDIR=
+
+PREFIX		?= /usr/local
+DESTDIR		?=
+PKGS		:= fcgi json-c libpq libcurl inih libsystemd
+PKG_CONFIG	?= pkg-config
+
+ifneq ($(SANITIZE),)
+BUILD		?= build/sanitize
+SANFLAGS	:= -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+else
+BUILD		?= build
+SANFLAGS	:=
+endif
+
+VERSION		:= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN		:= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+		   -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+		   -Wformat=2 -Wvla -Wno-unused-parameter
+ifneq ($(CI),)
+WARN		+= -Werror
+endif
+
+CFLAGS		?= -O2 -g
+ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE -fno-common $(WARN) $(SANFLAGS) \
+		   -DCXHOOK_VERSION='"$(VERSION)"' -I. -I$(BUILD)/gen \
+		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+ALL_LDFLAGS	 = $(SANFLAGS) $(LDFLAGS)
+LIBS		 = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+
+LIB_SRC		:= $(wildcard lib/*.c)
+CX_SRC		:= $(wildcard cx/*.c)
+HANDLER_SRC	:= $(wildcard handlers/*.c)
+FCGI_SRC	:= $(wildcard fcgi/*.c)
+MIGRATIONS	:= $(sort $(wildcard sql/migrations/*.sql))
+
+# Everything but fcgi/main.c is also linked into the unit tests.
+CORE_SRC	:= $(LIB_SRC) $(CX_SRC) $(HANDLER_SRC) \
+		   $(filter-out fcgi/main.c,$(FCGI_SRC))
+CORE_OBJ	:= $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+MAIN_OBJ	:= $(BUILD)/fcgi/main.o
+
+UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
+UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_LIBS	:= $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+.PHONY: all deps test unit-tests check-unit check-integration check-valgrind \
+	check-sanitize bench run install clean
+
+all: $(BUILD)/cxhook
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/cxhook: $(MAIN_OBJ) $(CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The migrations are compiled into the binary, so an installed cxhook needs
+# no data directory to migrate its database.
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-sql.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+unit-tests: $(UNIT_BIN)
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Wno-missing-declarations \
+	    -o $@ $< $(CORE_OBJ) $(ALL_LDFLAGS) $(UNIT_LIBS)
+
+check-unit: unit-tests
+	@tests/run-unit.sh $(UNIT_BIN)
+
+check-integration: all
+	@CXHOOK=$(CURDIR)/$(BUILD)/cxhook tests/run-integration.sh
+
+check-valgrind: unit-tests
+	@VALGRIND=1 tests/run-unit.sh $(UNIT_BIN)
+
+check-sanitize:
+	$(MAKE) SANITIZE=address,undefined check-unit check-integration
+
+test: deps
+	$(MAKE) all unit-tests
+	$(MAKE) check-unit
+	$(MAKE) check-integration
+	$(MAKE) check-sanitize
+	$(MAKE) check-valgrind
+
+run: deps all
+	@scripts/run.sh
+
+bench: deps all
+	@scripts/bench.sh
+
+install: $(BUILD)/cxhook
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cxhook/sql \
+	    $(DESTDIR)$(PREFIX)/share/cxhook/conf
+	install -m 0755 $(BUILD)/cxhook $(DESTDIR)$(PREFIX)/bin/cxhook
+	install -m 0644 sql/migrations/*.sql sql/demo/*.sql \
+	    $(DESTDIR)$(PREFIX)/share/cxhook/sql/
+	install -m 0644 conf/* $(DESTDIR)$(PREFIX)/share/cxhook/conf/
+
+clean:
+	rm -rf build

@@ -1,0 +1,432 @@
+/*
+ * Configuration loading with inih.  One table names every key, its type,
+ * bounds and default; the inih callback only looks rows up and parses.
+ * Line numbers come from our own line reader, since Debian's inih is built
+ * without INI_HANDLER_LINENO.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "fcgi/config.h"
+#include "lib/xalloc.h"
+
+enum cf_type {
+	CF_STR,
+	CF_INT,
+	CF_MODE,
+	CF_DURATION,
+	CF_SIZE,
+	CF_DOUBLE,
+	CF_LEVEL,
+	CF_SECRET_FILE,		/* value is a path; the file's content is kept */
+	CF_LISTEN,
+	CF_URL,
+};
+
+struct cf_key {
+	const char	*section;
+	const char	*name;
+	enum cf_type	 type;
+	size_t		 offset;
+	const char	*dflt;		/* NULL: unset */
+	int64_t		 min, max;	/* CF_INT, CF_DURATION, CF_SIZE */
+	size_t		 flag_offset;	/* CF_DOUBLE: bool "is set", or 0 */
+	const char	*credential;	/* CF_SECRET_FILE: LoadCredential name */
+};
+
+#define OFF(f)	offsetof(struct config, f)
+
+static const struct cf_key keys[] = {
+	{ "pool", "listen", CF_LISTEN, OFF(listen),
+	    "unix:/run/cxhook/cxhook.sock", 0, 0, 0, NULL },
+	{ "pool", "socket_mode", CF_MODE, OFF(socket_mode), "0660", 0, 0777,
+	    0, NULL },
+	{ "pool", "workers", CF_INT, OFF(workers), "4", 1, 512, 0, NULL },
+	{ "pool", "deadline", CF_DURATION, OFF(deadline_ms), "4500ms", 100,
+	    30000, 0, NULL },
+	{ "pool", "max_body", CF_SIZE, OFF(max_body), "1MiB", 1024,
+	    64 * 1024 * 1024, 0, NULL },
+	{ "pool", "backlog", CF_INT, OFF(backlog), "128", 1, 65535, 0, NULL },
+	{ "pool", "max_requests", CF_INT, OFF(max_requests), "0", 0,
+	    INT_MAX, 0, NULL },
+	{ "database", "conninfo", CF_STR, OFF(conninfo),
+	    "postgresql:///cxhook?host=/run/postgresql", 0, 0, 0, NULL },
+	{ "database", "connect_timeout", CF_DURATION, OFF(connect_timeout_ms),
+	    "2s", 1000, 30000, 0, NULL },
+	{ "auth", "bearer_token_file", CF_SECRET_FILE, OFF(bearer_token),
+	    NULL, 0, 0, 0, "bearer-token" },
+	{ "weather", "url", CF_URL, OFF(weather_url), NULL, 0, 0, 0, NULL },
+	{ "weather", "api_key_file", CF_SECRET_FILE, OFF(weather_api_key),
+	    NULL, 0, 0, 0, "weather-api-key" },
+	{ "weather", "cache_ttl", CF_DURATION, OFF(weather_cache_ttl_ms),
+	    "30m", 0, 86400000, 0, NULL },
+	{ "booking", "forward_url", CF_URL, OFF(booking_forward_url), NULL,
+	    0, 0, 0, NULL },
+	{ "booking", "forward_token_file", CF_SECRET_FILE,
+	    OFF(booking_forward_token), NULL, 0, 0, 0, "booking-forward-token" },
+	{ "handoff", "sentiment_below", CF_DOUBLE, OFF(sentiment_below), NULL,
+	    -1, 1, OFF(has_sentiment_below), NULL },
+	{ "log", "level", CF_LEVEL, OFF(log_level), "info", 0, 0, 0, NULL },
+};
+
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+struct load_state {
+	struct config	*cfg;
+	FILE		*fp;
+	int		 line;
+	char		*err;
+	size_t		 errsz;
+	bool		 failed;
+};
+
+int
+parse_duration_ms(const char *s, int64_t *out)
+{
+	static const struct { const char *unit; int64_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	char	*end;
+	double	 v;
+	size_t	 i;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno != 0 || v < 0)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) == 0) {
+			v *= (double)units[i].ms;
+			if (v > 1e15)
+				return -1;
+			*out = (int64_t)v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+parse_size(const char *s, int64_t *out)
+{
+	static const struct { const char *unit; int64_t n; } units[] = {
+		{ "B", 1 }, { "KiB", 1024 }, { "MiB", 1024 * 1024 },
+		{ "GiB", 1024 * 1024 * 1024 },
+	};
+	char	*end;
+	double	 v;
+	size_t	 i;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno != 0 || v < 0)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) == 0) {
+			v *= (double)units[i].n;
+			if (v > 1e15)
+				return -1;
+			*out = (int64_t)v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+parse_int(const char *s, int base, int64_t *out)
+{
+	char	*end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, base);
+	if (end == s || *end != '\0' || errno != 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* unix:PATH, HOST:PORT, [V6]:PORT, systemd or stdin. */
+static const char *
+check_listen(const char *v)
+{
+	const char	*colon;
+	int64_t		 port;
+
+	if (strcmp(v, "systemd") == 0 || strcmp(v, "stdin") == 0)
+		return NULL;
+	if (strncmp(v, "unix:", 5) == 0)
+		return v[5] == '/' ? NULL : "a unix socket path must be absolute";
+	if ((colon = strrchr(v, ':')) == NULL)
+		return "expected unix:PATH, HOST:PORT, [V6]:PORT, systemd "
+		    "or stdin";
+	if (parse_int(colon + 1, 10, &port) == -1 || port < 1 || port > 65535)
+		return "bad port";
+	if (v[0] == '[' && colon[-1] != ']')
+		return "an IPv6 address goes in brackets: [::1]:9000";
+	return NULL;
+}
+
+/* Reads a secret: the whole file, trailing newlines removed. */
+static const char *
+read_secret(const char *path, char **out)
+{
+	static char	 why[128];
+	FILE		*fp;
+	char		 buf[8192];
+	size_t		 n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(why, sizeof(why), "cannot read %s: %s", path,
+		    strerror(errno));
+		return why;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (n == 0 || strlen(buf) != n) {
+		snprintf(why, sizeof(why), "%s is empty or not text", path);
+		return why;
+	}
+	*out = xstrdup(buf);
+	return NULL;
+}
+
+/*
+ * A relative secret path is looked up in $CREDENTIALS_DIRECTORY, where
+ * systemd's LoadCredential= puts secrets.
+ */
+static const char *
+load_secret(const char *value, char **out)
+{
+	const char	*dir = getenv("CREDENTIALS_DIRECTORY");
+	char		 path[4096];
+
+	if (value[0] != '/' && dir != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, value);
+		return read_secret(path, out);
+	}
+	return read_secret(value, out);
+}
+
+static const char *
+set_value(struct config *cfg, const struct cf_key *k, const char *v)
+{
+	char		*base = (char *)cfg + k->offset;
+	int64_t		 n;
+	double		 d;
+	char		*end;
+	const char	*why;
+
+	switch (k->type) {
+	case CF_STR:
+	case CF_URL:
+	case CF_LISTEN:
+		if (k->type == CF_LISTEN && (why = check_listen(v)) != NULL)
+			return why;
+		if (k->type == CF_URL && strncmp(v, "http://", 7) != 0 &&
+		    strncmp(v, "https://", 8) != 0)
+			return "expected an http:// or https:// URL";
+		free(*(char **)(void *)base);
+		*(char **)(void *)base = xstrdup(v);
+		return NULL;
+	case CF_SECRET_FILE:
+		free(*(char **)(void *)base);
+		*(char **)(void *)base = NULL;
+		return load_secret(v, (char **)(void *)base);
+	case CF_INT:
+	case CF_MODE:
+		if (parse_int(v, k->type == CF_MODE ? 8 : 10, &n) == -1)
+			return k->type == CF_MODE ? "expected an octal mode "
+			    "such as 0660" : "expected a whole number";
+		if (n < k->min || n > k->max)
+			return "out of range";
+		*(int *)(void *)base = (int)n;
+		return NULL;
+	case CF_DURATION:
+		if (parse_duration_ms(v, &n) == -1)
+			return "expected a duration with a unit "
+			    "(250ms, 5s, 30m, 1h)";
+		if (n < k->min || n > k->max)
+			return "out of range";
+		*(int64_t *)(void *)base = n;
+		return NULL;
+	case CF_SIZE:
+		if (parse_size(v, &n) == -1)
+			return "expected a size with a unit (512KiB, 1MiB)";
+		if (n < k->min || n > k->max)
+			return "out of range";
+		*(int64_t *)(void *)base = n;
+		return NULL;
+	case CF_DOUBLE:
+		errno = 0;
+		d = strtod(v, &end);
+		if (end == v || *end != '\0' || errno != 0)
+			return "expected a number";
+		if (d < (double)k->min || d > (double)k->max)
+			return "out of range";
+		*(double *)(void *)base = d;
+		if (k->flag_offset != 0)
+			*(bool *)(void *)((char *)cfg + k->flag_offset) = true;
+		return NULL;
+	case CF_LEVEL:
+		if (log_parse_level(v, (enum log_level *)(void *)base) == -1)
+			return "expected error, warn, info or debug";
+		return NULL;
+	}
+	return "unknown type";
+}
+
+static const struct cf_key *
+find_key(const char *section, const char *name, bool *section_known)
+{
+	size_t	i;
+
+	*section_known = false;
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, section) != 0)
+			continue;
+		*section_known = true;
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	}
+	return NULL;
+}
+
+static int
+on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_state	*st = user;
+	const struct cf_key	*k;
+	const char		*why;
+	bool			 known;
+
+	if ((k = find_key(section, name, &known)) == NULL)
+		why = known ? "unknown key" : "unknown section";
+	else
+		why = set_value(st->cfg, k, value);
+	if (why == NULL)
+		return 1;
+	snprintf(st->err, st->errsz, "%s:%d: [%s] %s: %s", st->cfg->path,
+	    st->line, section, name, why);
+	st->failed = true;
+	return 0;
+}
+
+static char *
+read_line(char *str, int num, void *stream)
+{
+	struct load_state	*st = stream;
+
+	if (fgets(str, num, st->fp) == NULL)
+		return NULL;
+	st->line++;
+	return str;
+}
+
+static void
+set_defaults(struct config *cfg)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].dflt == NULL)
+			continue;
+		/* The defaults are known good; a failure is a bug here. */
+		if (set_value(cfg, &keys[i], keys[i].dflt) != NULL)
+			abort();
+	}
+}
+
+/*
+ * A secret whose *_file key is absent is taken from
+ * $CREDENTIALS_DIRECTORY/<credential> when systemd put one there.
+ */
+static int
+load_credentials(struct config *cfg, char *err, size_t errsz)
+{
+	const char	*dir = getenv("CREDENTIALS_DIRECTORY");
+	const char	*why;
+	char		 path[4096];
+	char		**slot;
+	size_t		 i;
+
+	if (dir == NULL)
+		return 0;
+	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].type != CF_SECRET_FILE)
+			continue;
+		slot = (char **)(void *)((char *)cfg + keys[i].offset);
+		snprintf(path, sizeof(path), "%s/%s", dir, keys[i].credential);
+		if (*slot != NULL || access(path, F_OK) != 0)
+			continue;
+		if ((why = read_secret(path, slot)) != NULL) {
+			snprintf(err, errsz, "credential %s: %s",
+			    keys[i].credential, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+config_load(const char *path, struct config *cfg, char *err, size_t errsz)
+{
+	struct load_state	st;
+	int			rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = xstrdup(path);
+	set_defaults(cfg);
+	memset(&st, 0, sizeof(st));
+	st.cfg = cfg;
+	st.err = err;
+	st.errsz = errsz;
+	if ((st.fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	ini_stop_on_first_error = 1;
+	ini_max_line = 4096;
+	rc = ini_parse_stream(read_line, &st, on_key, &st);
+	fclose(st.fp);
+	if (st.failed)
+		return -1;
+	if (rc != 0) {
+		snprintf(err, errsz, "%s:%d: syntax error", path, rc);
+		return -1;
+	}
+	return load_credentials(cfg, err, errsz);
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++) {
+		switch (keys[i].type) {
+		case CF_STR:
+		case CF_URL:
+		case CF_LISTEN:
+		case CF_SECRET_FILE:
+			free(*(char **)(void *)((char *)cfg + keys[i].offset));
+			break;
+		default:
+			break;
+		}
+	}
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}

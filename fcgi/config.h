@@ -1,0 +1,68 @@
+/*
+ * The configuration file (INI, contract §2).  Every key is a row of one
+ * table in config.c with its type, bounds and default; unknown sections
+ * or keys, bad values and unreadable secret files are refused with the
+ * file, line and key named.
+ */
+#ifndef CXHOOK_CONFIG_H
+#define CXHOOK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/log.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/cxhook/cxhook.conf"
+
+struct config {
+	char		*path;
+
+	/* [pool] */
+	char		*listen;	/* unix:PATH, HOST:PORT, [V6]:PORT,
+					 * systemd, stdin */
+	int		 socket_mode;	/* unix socket permission bits */
+	int		 workers;
+	int64_t		 deadline_ms;	/* every answer is sent within this */
+	int64_t		 max_body;
+	int		 backlog;
+	int		 max_requests;	/* recycle a worker after N; 0 never */
+
+	/* [database] */
+	char		*conninfo;
+	int64_t		 connect_timeout_ms;
+
+	/* [auth] */
+	char		*bearer_token;	/* NULL: no auth */
+
+	/* [weather] */
+	char		*weather_url;
+	char		*weather_api_key;
+	int64_t		 weather_cache_ttl_ms;
+
+	/* [booking] */
+	char		*booking_forward_url;
+	char		*booking_forward_token;
+
+	/* [handoff] */
+	double		 sentiment_below;
+	bool		 has_sentiment_below;
+
+	/* [log] */
+	enum log_level	 log_level;
+};
+
+/*
+ * Loads path into cfg (defaults first).  Returns 0, or -1 with err set to
+ * "FILE:LINE: [section] key: what is wrong".
+ */
+int	config_load(const char *path, struct config *cfg, char *err,
+	    size_t errsz);
+void	config_free(struct config *);
+
+/* Parses "250ms", "5s", "30m", "2h" into milliseconds. */
+int	parse_duration_ms(const char *, int64_t *);
+/* Parses "512KiB", "1MiB", "64B" into bytes. */
+int	parse_size(const char *, int64_t *);
+
+#endif

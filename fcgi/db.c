@@ -1,0 +1,359 @@
+/*
+ * libpq behind struct db_ops (see handlers/wh.h).
+ *
+ * Everything here runs against a deadline: libpq's blocking calls have no
+ * timeout, so connecting, preparing and executing all use the
+ * asynchronous API and poll(2) on the connection's socket with the time
+ * that is left.  A statement still running at the deadline is cancelled
+ * on the server, so it does not hold locks for a caller who has gone.
+ *
+ * A connection lost mid-request (a PostgreSQL restart) is remade once
+ * within the same request; after any reconnect the prepared statements
+ * are gone (SQLSTATE 26000) and are prepared again.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "fcgi/db.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+
+/*
+ * Statement text, indexed by enum db_stmt.  Checklist: a new statement
+ * needs a row here and in enum db_stmt (handlers/wh.h).
+ */
+static const struct {
+	const char	*sql;
+	int		 nparams;
+} stmts[DB_NSTMTS] = {
+	[DB_PING] = { "SELECT 1", 0 },
+	[DB_ACCOUNT_BALANCE] = {
+	    "SELECT balance::text, currency FROM accounts WHERE user_id = $1",
+	    1 },
+	[DB_RECENT_TRANSACTIONS] = {
+	    "SELECT a.currency, t.amount::text,"
+	    "       to_char(t.occurred_at AT TIME ZONE 'UTC', 'Mon FMDD'),"
+	    "       t.description"
+	    "  FROM accounts a"
+	    "  LEFT JOIN LATERAL ("
+	    "       SELECT id, amount, occurred_at, description"
+	    "         FROM transactions"
+	    "        WHERE user_id = a.user_id"
+	    "        ORDER BY occurred_at DESC, id DESC"
+	    "        LIMIT $2::int) t ON true"
+	    " WHERE a.user_id = $1"
+	    " ORDER BY t.occurred_at DESC, t.id DESC", 2 },
+};
+
+struct db {
+	PGconn	*conn;
+	char	*conninfo;
+	int64_t	 connect_timeout_ms;
+	bool	 prepared;
+};
+
+int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct db *
+db_open(const char *conninfo, int64_t connect_timeout_ms)
+{
+	struct db	*db;
+
+	db = xcalloc(1, sizeof(*db));
+	db->conninfo = xstrdup(conninfo);
+	db->connect_timeout_ms = connect_timeout_ms;
+	return db;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	PQfinish(db->conn);
+	free(db->conninfo);
+	free(db);
+}
+
+/* Waits for the socket; 1 ready, 0 deadline reached, -1 error. */
+static int
+wait_socket(PGconn *conn, bool for_write, int64_t deadline_ms)
+{
+	struct pollfd	pfd;
+	int64_t		left;
+	int		rc;
+
+	pfd.fd = PQsocket(conn);
+	pfd.events = for_write ? POLLOUT : POLLIN;
+	if (pfd.fd < 0)
+		return -1;
+	for (;;) {
+		left = deadline_ms - now_ms();
+		if (left <= 0)
+			return 0;
+		rc = poll(&pfd, 1, (int)left);
+		if (rc > 0)
+			return 1;
+		if (rc == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+static void
+drop_connection(struct db *db)
+{
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->prepared = false;
+}
+
+int
+db_connect(struct db *db, int64_t deadline_ms)
+{
+	static const char *const kw[] =
+	    { "client_encoding", "application_name", "dbname", NULL };
+	const char	*vals[] = { "UTF8", "cxhook", db->conninfo, NULL };
+	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
+	int64_t		 until;
+	int		 rc;
+
+	drop_connection(db);
+	until = now_ms() + db->connect_timeout_ms;
+	if (until > deadline_ms)
+		until = deadline_ms;
+	/* Our defaults first: settings in the user's conninfo win. */
+	db->conn = PQconnectStartParams(kw, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD)
+		goto fail;
+	while (ps != PGRES_POLLING_OK) {
+		if (ps == PGRES_POLLING_FAILED)
+			goto fail;
+		rc = wait_socket(db->conn, ps == PGRES_POLLING_WRITING, until);
+		if (rc <= 0)
+			goto fail;
+		ps = PQconnectPoll(db->conn);
+	}
+	return 0;
+fail:
+	log_warnx("database: cannot connect: %s", db->conn != NULL ?
+	    PQerrorMessage(db->conn) : "out of memory");
+	drop_connection(db);
+	return -1;
+}
+
+/* Asks the server to stop the running statement (best effort). */
+static void
+cancel(PGconn *conn)
+{
+	PGcancel	*c;
+	char		 errbuf[256];
+
+	if ((c = PQgetCancel(conn)) == NULL)
+		return;
+	PQcancel(c, errbuf, sizeof(errbuf));
+	PQfreeCancel(c);
+}
+
+/*
+ * Reads the result of the statement sent last.  Returns it (or NULL with
+ * *timed_out set when the deadline came first, or on a broken connection).
+ */
+static PGresult *
+wait_result(struct db *db, int64_t deadline_ms, bool *timed_out)
+{
+	PGresult	*res, *extra;
+	int		 rc;
+
+	*timed_out = false;
+	while (PQflush(db->conn) == 1) {
+		if (wait_socket(db->conn, true, deadline_ms) <= 0)
+			goto give_up;
+	}
+	while (PQisBusy(db->conn)) {
+		rc = wait_socket(db->conn, false, deadline_ms);
+		if (rc == 0)
+			goto give_up;
+		if (rc < 0 || !PQconsumeInput(db->conn))
+			return NULL;
+	}
+	res = PQgetResult(db->conn);
+	/* One statement, one result: drain up to the terminating NULL. */
+	while ((extra = PQgetResult(db->conn)) != NULL)
+		PQclear(extra);
+	return res;
+give_up:
+	*timed_out = true;
+	cancel(db->conn);
+	/* The connection is mid-statement; a fresh one is simpler. */
+	drop_connection(db);
+	return NULL;
+}
+
+static void
+stmt_name(enum db_stmt s, char *buf, size_t bufsz)
+{
+	snprintf(buf, bufsz, "cxhook_%d", (int)s);
+}
+
+static int
+prepare_all(struct db *db, int64_t deadline_ms, bool *timed_out)
+{
+	PGresult	*res;
+	char		 name[32];
+	int		 i;
+	bool		 ok;
+
+	for (i = 0; i < DB_NSTMTS; i++) {
+		stmt_name((enum db_stmt)i, name, sizeof(name));
+		if (!PQsendPrepare(db->conn, name, stmts[i].sql,
+		    stmts[i].nparams, NULL))
+			return -1;
+		res = wait_result(db, deadline_ms, timed_out);
+		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (res != NULL && !ok)
+			log_warnx("database: prepare %s: %s", name,
+			    PQresultErrorMessage(res));
+		PQclear(res);
+		if (!ok)
+			return -1;
+	}
+	db->prepared = true;
+	return 0;
+}
+
+/* A connection with every statement prepared, or an error status. */
+static enum wh_status
+ready(struct db *db, int64_t deadline_ms)
+{
+	bool	timed_out;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		if (db_connect(db, deadline_ms) == -1)
+			return now_ms() >= deadline_ms ? WH_DEADLINE :
+			    WH_DB_UNAVAILABLE;
+	}
+	if (!db->prepared && prepare_all(db, deadline_ms, &timed_out) == -1) {
+		if (!timed_out)
+			drop_connection(db);
+		return timed_out ? WH_DEADLINE : WH_DB_UNAVAILABLE;
+	}
+	return WH_OK;
+}
+
+static void
+release_rows(struct db_rows *r)
+{
+	PQclear(r->owner);
+	free(r->cells);
+}
+
+static void
+fill_rows(PGresult *res, struct db_rows *out)
+{
+	int	row, col, nr = PQntuples(res), nc = PQnfields(res);
+
+	out->nrows = nr;
+	out->ncols = nc;
+	out->cells = xcalloc((size_t)nr * (size_t)nc + 1, sizeof(char *));
+	for (row = 0; row < nr; row++)
+		for (col = 0; col < nc; col++)
+			out->cells[row * nc + col] =
+			    PQgetisnull(res, row, col) ? NULL :
+			    PQgetvalue(res, row, col);
+	out->owner = res;
+	out->release = release_rows;
+}
+
+/* One attempt; *retry is set when a fresh connection may succeed. */
+static enum wh_status
+exec_once(struct db *db, enum db_stmt s, const char *const *params,
+    int nparams, struct db_rows *out, int64_t deadline_ms, bool *retry)
+{
+	PGresult	*res;
+	const char	*state;
+	char		 name[32];
+	enum wh_status	 st;
+	bool		 timed_out;
+
+	*retry = false;
+	if ((st = ready(db, deadline_ms)) != WH_OK)
+		return st;
+	stmt_name(s, name, sizeof(name));
+	if (!PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL,
+	    0)) {
+		*retry = true;
+		drop_connection(db);
+		return WH_DB_UNAVAILABLE;
+	}
+	res = wait_result(db, deadline_ms, &timed_out);
+	if (timed_out)
+		return WH_DEADLINE;
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		fill_rows(res, out);
+		return WH_OK;
+	}
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	log_warnx("database: %s: %s", name, res != NULL ?
+	    PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+	/* Lost connection, or statements gone after a server-side reset. */
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
+	    (state != NULL && strcmp(state, "26000") == 0)) {
+		*retry = true;
+		drop_connection(db);
+	}
+	PQclear(res);
+	return WH_DB_UNAVAILABLE;
+}
+
+static enum wh_status
+pg_exec(void *arg, enum db_stmt s, const char *const *params, int nparams,
+    struct db_rows *out, int64_t deadline_ms)
+{
+	struct db	*db = arg;
+	enum wh_status	 st;
+	bool		 retry;
+
+	memset(out, 0, sizeof(*out));
+	if (s < 0 || s >= DB_NSTMTS || nparams != stmts[s].nparams)
+		return WH_INTERNAL;
+	/* Statements here are reads, so one retry on a fresh connection is safe. */
+	st = exec_once(db, s, params, nparams, out, deadline_ms, &retry);
+	if (st != WH_OK && retry && now_ms() < deadline_ms)
+		st = exec_once(db, s, params, nparams, out, deadline_ms,
+		    &retry);
+	return st;
+}
+
+const struct db_ops db_pg_ops = { pg_exec };
+
+void
+db_end_request(struct db *db)
+{
+	PGresult	*res;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return;
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return;
+	/* Never let one request's failed transaction poison the next. */
+	res = PQexec(db->conn, "ROLLBACK");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		drop_connection(db);
+	PQclear(res);
+}

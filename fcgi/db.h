@@ -1,0 +1,28 @@
+/*
+ * PostgreSQL for one worker: one libpq connection, opened after fork,
+ * every statement prepared once per connection (and again after any
+ * reconnect), every call bounded by the request's deadline.
+ */
+#ifndef CXHOOK_DB_H
+#define CXHOOK_DB_H
+
+#include <stdint.h>
+
+#include "handlers/wh.h"
+
+struct db;
+
+extern const struct db_ops db_pg_ops;
+
+/* Never fails: the connection is made on first use, and remade after loss. */
+struct db	*db_open(const char *conninfo, int64_t connect_timeout_ms);
+void		 db_close(struct db *);
+/* Connects now (at worker start), within deadline_ms; 0 or -1. */
+int		 db_connect(struct db *, int64_t deadline_ms);
+/* After each request: leaves no transaction open on the connection. */
+void		 db_end_request(struct db *);
+
+/* CLOCK_MONOTONIC in milliseconds: the clock of every deadline. */
+int64_t		 now_ms(void);
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * One HTTP request, transport-free (see http.h).
+ *
+ * The order of the checks is the order a caller can fix them in: wrong
+ * method (405), missing or wrong credentials (401/403), wrong media type
+ * (415), too large (413, decided from CONTENT_LENGTH before a byte is
+ * read, or when the cap is crossed while reading), malformed (400).  Only
+ * then does the request reach a handler, and from there every answer is
+ * a 200 WebhookResponse, failures included (contract §3).
+ *
+ * CONTENT_LENGTH is a hint, never trusted: web servers send "", "0" or
+ * nothing for a streamed body, so the body is read to its end, capped.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cx/cx.h"
+#include "fcgi/config.h"
+#include "fcgi/db.h"
+#include "fcgi/http.h"
+#include "handlers/wh.h"
+#include "lib/log.h"
+
+#define JSON_TYPE	"application/json; charset=utf-8"
+
+/* How much of an oversized body is read and dropped before closing. */
+#define DRAIN_MAX	(64 * 1024 * 1024)
+
+void
+http_out_init(struct http_out *out)
+{
+	memset(out, 0, sizeof(*out));
+	buf_init(&out->headers);
+	buf_init(&out->body);
+	out->content_type = JSON_TYPE;
+}
+
+void
+http_out_clear(struct http_out *out)
+{
+	buf_clear(&out->headers);
+	buf_clear(&out->body);
+}
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+static void
+error_out(struct http_out *out, int status, const char *message)
+{
+	out->status = status;
+	buf_reset(&out->body);
+	cx_encode_error(&out->body, status, message);
+}
+
+/* The final path segment of the URI, without the query string. */
+static void
+endpoint_of(const char *uri, char *seg, size_t segsz)
+{
+	const char	*end, *start;
+	size_t		 n;
+
+	if (uri == NULL)
+		uri = "";
+	end = uri + strcspn(uri, "?#");
+	while (end > uri && end[-1] == '/')
+		end--;
+	start = end;
+	while (start > uri && start[-1] != '/')
+		start--;
+	n = (size_t)(end - start);
+	if (n >= segsz)
+		n = 0;
+	memcpy(seg, start, n);
+	seg[n] = '\0';
+}
+
+/* "application/json", optionally with "; charset=utf-8". */
+static bool
+is_json_type(const char *ct)
+{
+	const char	*p, *semi;
+	size_t		 n;
+
+	if (ct == NULL)
+		return false;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	semi = strchr(ct, ';');
+	n = semi != NULL ? (size_t)(semi - ct) : strlen(ct);
+	while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+		n--;
+	if (n != 16 || strncasecmp(ct, "application/json", 16) != 0)
+		return false;
+	if (semi == NULL)
+		return true;
+	/* JSON is UTF-8 (RFC 8259); any other declared charset is refused. */
+	if ((p = strcasestr(semi, "charset")) == NULL)
+		return true;
+	p += 7;
+	while (*p == ' ' || *p == '=' || *p == '"')
+		p++;
+	return strncasecmp(p, "utf-8", 5) == 0 || strncasecmp(p, "utf8", 4) == 0;
+}
+
+/* Constant time, so the token cannot be guessed byte by byte. */
+static bool
+token_eq(const char *a, size_t alen, const char *b)
+{
+	size_t		blen = strlen(b), i;
+	unsigned char	d = (unsigned char)(alen != blen);
+
+	for (i = 0; i < alen && i < blen; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/* 0 when allowed; else the 401/403 answer is in out. */
+static int
+check_auth(const struct config *cfg, const char *auth, struct http_out *out)
+{
+	const char	*tok;
+
+	if (cfg->bearer_token == NULL)
+		return 0;
+	if (auth == NULL || *auth == '\0') {
+		buf_puts(&out->headers,
+		    "WWW-Authenticate: Bearer realm=\"cxhook\"\r\n");
+		error_out(out, 401, "credentials required");
+		return -1;
+	}
+	if (strncasecmp(auth, "Bearer ", 7) == 0) {
+		tok = auth + 7;
+		while (*tok == ' ')
+			tok++;
+		if (token_eq(tok, strlen(tok), cfg->bearer_token))
+			return 0;
+	}
+	error_out(out, 403, "invalid credentials");
+	return -1;
+}
+
+static void
+drain(const struct http_in *in)
+{
+	char	scratch[16384];
+	size_t	total = 0;
+	ssize_t	n;
+
+	while (total < DRAIN_MAX &&
+	    (n = in->read(in->read_arg, scratch, sizeof(scratch))) > 0)
+		total += (size_t)n;
+}
+
+/* Reads the body into app->body; 0, or -1 with the answer in out. */
+static int
+read_body(struct http_app *app, const struct http_in *in,
+    struct http_out *out)
+{
+	struct buf	*b = &app->body;
+	size_t		 max = (size_t)app->cfg->max_body;
+	char		*end;
+	unsigned long long hint = 0;
+	ssize_t		 n;
+
+	if (in->content_length != NULL && *in->content_length != '\0') {
+		hint = strtoull(in->content_length, &end, 10);
+		if (*end != '\0' || !isdigit((unsigned char)*in->content_length))
+			hint = 0;
+		else if (hint > max) {
+			error_out(out, 413, "request body too large");
+			return -1;
+		}
+	}
+	buf_reset(b);
+	buf_reserve(b, hint > 0 ? (size_t)hint : 4096);
+	for (;;) {
+		if (b->cap - b->len < 2)
+			buf_reserve(b, b->len < max ? b->len : 4096);
+		n = in->read(in->read_arg, b->p + b->len,
+		    b->cap - b->len - 1);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			error_out(out, 400, "could not read the request body");
+			return -1;
+		}
+		b->len += (size_t)n;
+		b->p[b->len] = '\0';
+		if (b->len > max) {
+			drain(in);
+			error_out(out, 413, "request body too large");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+webhook(struct http_app *app, const struct http_in *in, struct http_out *out)
+{
+	struct cx_request	 req;
+	struct cx_err		 err;
+	struct wh_ctx		 ctx;
+	const struct route	*route;
+
+	if (read_body(app, in, out) == -1)
+		return;
+	if (app->body.len == 0) {
+		error_out(out, 400, "empty body");
+		return;
+	}
+	if (cx_decode(app->body.p, app->body.len, &req, &err) == -1) {
+		error_out(out, 400, err.msg);
+		return;
+	}
+	route = route_find(&req);
+	out->tag = route->family;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.req = &req;
+	ctx.resp = cx_response_new();
+	ctx.db_ops = app->db_ops;
+	ctx.db = app->db;
+	ctx.deadline_ms = in->started_ms + app->cfg->deadline_ms;
+	dispatch(&ctx, route);
+	out->status = 200;
+	if (cx_encode(ctx.resp, &out->body, &err) == -1) {
+		/* A handler built something Dialogflow would refuse. */
+		log_warnx("%s: %s", route->family, err.msg);
+		cx_response_free(ctx.resp);
+		ctx.resp = cx_response_new();
+		wh_fail(&ctx, "internal_error", "Sorry, something went wrong "
+		    "on my side. Please try again.");
+		buf_reset(&out->body);
+		cx_encode(ctx.resp, &out->body, &err);
+	}
+	cx_response_free(ctx.resp);
+	cx_request_free(&req);
+}
+
+static void
+healthz(struct http_app *app, const struct http_in *in, struct http_out *out)
+{
+	struct db_rows	rows;
+	enum wh_status	st;
+
+	st = app->db_ops->exec(app->db, DB_PING, NULL, 0, &rows,
+	    in->started_ms + app->cfg->deadline_ms);
+	if (st == WH_OK) {
+		db_rows_clear(&rows);
+		out->status = 200;
+		buf_puts(&out->body, "{\"status\":\"ok\",\"database\":\"ok\"}");
+	} else {
+		out->status = 503;
+		buf_puts(&out->body,
+		    "{\"status\":\"unavailable\",\"database\":\"unavailable\"}");
+	}
+}
+
+void
+http_handle(struct http_app *app, const struct http_in *in,
+    struct http_out *out)
+{
+	char		 seg[32];
+	const char	*m = in->method != NULL ? in->method : "";
+
+	endpoint_of(in->uri, seg, sizeof(seg));
+	if (strcmp(seg, "healthz") == 0) {
+		if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {
+			buf_puts(&out->headers, "Allow: GET, HEAD\r\n");
+			error_out(out, 405, "method not allowed");
+			return;
+		}
+		healthz(app, in, out);
+		return;
+	}
+	if (strcmp(m, "POST") != 0) {
+		buf_puts(&out->headers, "Allow: POST\r\n");
+		error_out(out, 405, "method not allowed: use POST");
+		return;
+	}
+	if (check_auth(app->cfg, in->authorization, out) == -1)
+		return;
+	if (!is_json_type(in->content_type)) {
+		error_out(out, 415, "Content-Type must be application/json");
+		return;
+	}
+	webhook(app, in, out);
+}

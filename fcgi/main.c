@@ -1,0 +1,146 @@
+/*
+ * cxhook: a Dialogflow CX webhook server.  Commands (contract §1):
+ *
+ *   cxhook serve [-c FILE]              run the pool in the foreground
+ *   cxhook migrate [-c FILE] [--status] apply the schema migrations
+ *   cxhook send URL [...]               send a WebhookRequest
+ *   cxhook check-config -c FILE         validate a configuration file
+ *
+ * Exit codes follow sysexits(3): 64 usage, 69 unavailable, 78 configuration.
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fcgi/config.h"
+#include "fcgi/migrate.h"
+#include "fcgi/pool.h"
+#include "fcgi/send.h"
+#include "lib/log.h"
+
+#define EX_USAGE	64
+#define EX_CONFIG	78
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: cxhook serve [-c FILE]\n"
+	    "       cxhook migrate [-c FILE] [--status]\n"
+	    "       cxhook send URL [--tag T] [--intent NAME] "
+	    "[--param NAME=VALUE]... [--session ID]\n"
+	    "                       [--file REQUEST.json] [--token TOKEN]\n"
+	    "       cxhook check-config -c FILE\n"
+	    "       cxhook --help | --version\n"
+	    "FILE defaults to %s.\n", CONFIG_DEFAULT_PATH);
+}
+
+struct common_opts {
+	const char	*config;
+	bool		 status;
+};
+
+/* -c FILE (and --status for migrate); returns 0 or EX_USAGE. */
+static int
+parse_common(int argc, char **argv, bool allow_status, struct common_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "status", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	ch;
+
+	o->config = CONFIG_DEFAULT_PATH;
+	o->status = false;
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			if (!allow_status)
+				goto bad;
+			o->status = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			goto bad;
+		}
+	}
+	if (optind == argc)
+		return 0;
+bad:
+	usage(stderr);
+	return EX_USAGE;
+}
+
+static int
+load(const char *path, struct config *cfg)
+{
+	char	err[1024];
+
+	if (config_load(path, cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cxhook: %s\n", err);
+		config_free(cfg);
+		return EX_CONFIG;
+	}
+	log_set_level(cfg->log_level);
+	return 0;
+}
+
+static int
+cmd_with_config(int argc, char **argv, const char *cmd)
+{
+	struct common_opts	o;
+	struct config		cfg;
+	int			rc;
+	bool			is_migrate = strcmp(cmd, "migrate") == 0;
+
+	if ((rc = parse_common(argc, argv, is_migrate, &o)) != 0)
+		return rc;
+	if ((rc = load(o.config, &cfg)) != 0)
+		return rc;
+	if (strcmp(cmd, "serve") == 0)
+		rc = pool_run(&cfg);
+	else if (is_migrate)
+		rc = migrate_run(&cfg, o.status);
+	else
+		printf("%s: configuration OK\n", o.config);
+	config_free(&cfg);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("cxhook %s\n", CXHOOK_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "send") == 0)
+		return send_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0 ||
+	    strcmp(cmd, "check-config") == 0)
+		return cmd_with_config(argc - 1, argv + 1, cmd);
+	fprintf(stderr, "cxhook: unknown command %s\n", cmd);
+	usage(stderr);
+	return EX_USAGE;
+}

@@ -1,0 +1,355 @@
+/*
+ * The master: opens the listening socket, forks the workers, then only
+ * supervises.  Signal handlers write the signal number to a self-pipe and
+ * the loop acts on it, so nothing that allocates, logs or locks ever runs
+ * in signal context.
+ *
+ *   SIGTERM, SIGINT, SIGQUIT   graceful stop: workers finish the request
+ *                              they are on; after the deadline plus a
+ *                              grace period the stragglers get SIGKILL
+ *   SIGHUP                     reload: re-read the configuration, start a
+ *                              new generation of workers, retire the old
+ *                              one gracefully; the listening socket stays
+ *                              open throughout, so no connection is refused
+ *   SIGCHLD                    reap; a worker of the current generation is
+ *                              replaced (with a back-off if it keeps dying)
+ *
+ * The master installs its handlers before FCGX_Init could install
+ * libfcgi's (which would make SIGTERM end the master alone, orphaning the
+ * workers: pool-field-notes §3.3).
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "fcgi/config.h"
+#include "fcgi/db.h"
+#include "fcgi/listen.h"
+#include "fcgi/pool.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+
+/* Extra time, past the request deadline, a stopping worker is given. */
+#define STOP_GRACE_MS	2000
+/* A worker that dies younger than this counts as a crash for back-off. */
+#define MIN_LIFETIME_MS	1000
+#define BACKOFF_MAX_MS	5000
+
+struct worker {
+	pid_t		pid;
+	unsigned	generation;
+	int64_t		started_ms;
+};
+
+struct master {
+	struct config	*cfg;
+	int		 listen_fd;
+	char		*unix_path;
+	int		 pipe_rd, pipe_wr;
+	struct worker	*workers;
+	size_t		 n_workers;
+	unsigned	 generation;
+	int		 wanted;	/* workers of the current generation */
+	int64_t		 backoff_ms;
+	int64_t		 respawn_at;	/* when back-off allows a fork */
+	bool		 stopping;
+};
+
+static int	sig_pipe_wr = -1;
+
+static void
+on_signal(int sig)
+{
+	unsigned char	c = (unsigned char)sig;
+	int		saved = errno;
+
+	(void)write(sig_pipe_wr, &c, 1);
+	errno = saved;
+}
+
+static void
+master_signals(struct master *m)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD };
+	struct sigaction	sa;
+	int			fds[2];
+	size_t			i;
+
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe");
+	m->pipe_rd = fds[0];
+	m->pipe_wr = sig_pipe_wr = fds[1];
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+}
+
+static void
+spawn(struct master *m)
+{
+	struct worker	*w;
+	pid_t		 pid, master_pid = getpid();
+
+	pid = fork();
+	if (pid == -1) {
+		log_warn("fork");
+		return;
+	}
+	if (pid == 0) {
+		close(m->pipe_rd);
+		close(m->pipe_wr);
+		worker_run(m->cfg, m->listen_fd, master_pid);
+	}
+	m->workers = xreallocarray(m->workers, m->n_workers + 1,
+	    sizeof(*m->workers));
+	w = &m->workers[m->n_workers++];
+	w->pid = pid;
+	w->generation = m->generation;
+	w->started_ms = now_ms();
+}
+
+static int
+count_current(const struct master *m)
+{
+	size_t	i;
+	int	n = 0;
+
+	for (i = 0; i < m->n_workers; i++)
+		if (m->workers[i].generation == m->generation)
+			n++;
+	return n;
+}
+
+/* Forks until the current generation is complete, unless backing off. */
+static void
+fill_pool(struct master *m)
+{
+	if (m->stopping || now_ms() < m->respawn_at)
+		return;
+	while (count_current(m) < m->wanted)
+		spawn(m);
+}
+
+static void
+log_exit(pid_t pid, int status)
+{
+	if (WIFSIGNALED(status))
+		log_warnx("worker %ld killed by signal %d (%s)", (long)pid,
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) != 0)
+		log_warnx("worker %ld exited with status %d", (long)pid,
+		    WEXITSTATUS(status));
+	else
+		log_debug("worker %ld exited", (long)pid);
+}
+
+static void
+reap(struct master *m)
+{
+	pid_t	pid;
+	int	status;
+	size_t	i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < m->n_workers; i++)
+			if (m->workers[i].pid == pid)
+				break;
+		if (i == m->n_workers)
+			continue;
+		log_exit(pid, status);
+		if (!m->stopping &&
+		    m->workers[i].generation == m->generation &&
+		    now_ms() - m->workers[i].started_ms < MIN_LIFETIME_MS) {
+			/* Dying at birth: do not fork in a tight loop. */
+			m->backoff_ms = m->backoff_ms == 0 ? 100 :
+			    m->backoff_ms * 2;
+			if (m->backoff_ms > BACKOFF_MAX_MS)
+				m->backoff_ms = BACKOFF_MAX_MS;
+			m->respawn_at = now_ms() + m->backoff_ms;
+			log_warnx("worker died within %d ms of starting; "
+			    "next start in %lld ms", MIN_LIFETIME_MS,
+			    (long long)m->backoff_ms);
+		} else if (!m->stopping) {
+			m->backoff_ms = 0;
+		}
+		m->workers[i] = m->workers[--m->n_workers];
+	}
+}
+
+static void
+signal_generation(struct master *m, unsigned below, int sig)
+{
+	size_t	i;
+
+	for (i = 0; i < m->n_workers; i++)
+		if (m->workers[i].generation < below)
+			kill(m->workers[i].pid, sig);
+}
+
+static void
+reload(struct master *m)
+{
+	struct config	*fresh;
+	char		 err[512];
+
+	fresh = xcalloc(1, sizeof(*fresh));
+	if (config_load(m->cfg->path, fresh, err, sizeof(err)) == -1) {
+		log_warnx("reload refused, keeping the running configuration: "
+		    "%s", err);
+		config_free(fresh);
+		free(fresh);
+		return;
+	}
+	if (strcmp(fresh->listen, m->cfg->listen) != 0)
+		log_warnx("reload: a new listen address needs a restart; "
+		    "keeping %s", m->cfg->listen);
+	sd_notify(0, "RELOADING=1");
+	/*
+	 * Old workers keep a pointer into the old configuration in their
+	 * own copy of memory; the master's copy can be swapped now.
+	 */
+	free(fresh->listen);
+	fresh->listen = xstrdup(m->cfg->listen);
+	config_free(m->cfg);
+	*m->cfg = *fresh;
+	free(fresh);
+	log_set_level(m->cfg->log_level);
+	m->generation++;
+	m->wanted = m->cfg->workers;
+	m->respawn_at = 0;
+	m->backoff_ms = 0;
+	fill_pool(m);
+	signal_generation(m, m->generation, SIGTERM);
+	log_info("reloaded: %d workers, generation %u", m->wanted,
+	    m->generation);
+	sd_notify(0, "READY=1");
+}
+
+/* Waits for every worker to leave; SIGKILL for those past the grace time. */
+static void
+stop_all(struct master *m)
+{
+	int64_t		kill_at;
+	unsigned char	c;
+	struct pollfd	pfd = { m->pipe_rd, POLLIN, 0 };
+
+	m->stopping = true;
+	sd_notify(0, "STOPPING=1");
+	signal_generation(m, m->generation + 1, SIGTERM);
+	kill_at = now_ms() + m->cfg->deadline_ms + STOP_GRACE_MS;
+	while (m->n_workers > 0) {
+		int64_t	left = kill_at - now_ms();
+
+		if (left <= 0) {
+			log_warnx("%zu workers still busy after the grace "
+			    "period: killing them", m->n_workers);
+			signal_generation(m, m->generation + 1, SIGKILL);
+			kill_at = now_ms() + 60000;
+			left = 1000;
+		}
+		if (poll(&pfd, 1, (int)(left < 200 ? left : 200)) > 0)
+			while (read(m->pipe_rd, &c, 1) == 1)
+				;
+		reap(m);
+	}
+}
+
+/* Applies one signal; returns false when the master should stop. */
+static bool
+on_master_signal(struct master *m, int sig)
+{
+	switch (sig) {
+	case SIGCHLD:
+		reap(m);
+		return true;
+	case SIGHUP:
+		reload(m);
+		return true;
+	default:
+		log_info("received signal %d (%s): stopping", sig,
+		    strsignal(sig));
+		return false;
+	}
+}
+
+static void
+supervise(struct master *m)
+{
+	struct pollfd	pfd = { m->pipe_rd, POLLIN, 0 };
+	unsigned char	c;
+	bool		run = true;
+
+	while (run) {
+		fill_pool(m);
+		if (poll(&pfd, 1, 250) <= 0)
+			continue;
+		while (run && read(m->pipe_rd, &c, 1) == 1)
+			run = on_master_signal(m, c);
+	}
+}
+
+/*
+ * A receive timeout on the listener is inherited by every accepted
+ * connection: libfcgi itself never times out a read (§3.5).
+ */
+static void
+set_io_timeout(int fd, int64_t ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
+		log_warn("setsockopt SO_RCVTIMEO");
+}
+
+int
+pool_run(struct config *cfg)
+{
+	struct master	m;
+	char		err[512];
+
+	memset(&m, 0, sizeof(m));
+	m.cfg = cfg;
+	master_signals(&m);
+	if ((m.listen_fd = listen_open(cfg, &m.unix_path, err,
+	    sizeof(err))) == -1) {
+		log_warnx("cannot listen: %s", err);
+		return 69;	/* EX_UNAVAILABLE */
+	}
+	set_io_timeout(m.listen_fd, cfg->deadline_ms);
+	if (cfg->bearer_token == NULL)
+		log_warnx("no [auth] bearer_token_file: the webhook accepts "
+		    "unauthenticated requests");
+	m.wanted = cfg->workers;
+	fill_pool(&m);
+	log_info("listening on %s with %d workers", cfg->listen, m.wanted);
+	sd_notifyf(0, "READY=1\nSTATUS=%d workers on %s\nMAINPID=%ld",
+	    m.wanted, cfg->listen, (long)getpid());
+	supervise(&m);
+	stop_all(&m);
+	if (m.unix_path != NULL)
+		unlink(m.unix_path);
+	close(m.listen_fd);
+	free(m.unix_path);
+	free(m.workers);
+	log_info("stopped");
+	return 0;
+}

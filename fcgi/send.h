@@ -1,0 +1,33 @@
+/*
+ * `cxhook send`: a developer's client for a webhook, over HTTP (libcurl)
+ * or straight to a pool over FastCGI (unix:PATH, tcp:HOST:PORT).
+ */
+#ifndef CXHOOK_SEND_H
+#define CXHOOK_SEND_H
+
+#include <stddef.h>
+
+#include "lib/buf.h"
+
+struct send_call {
+	const char	*method;
+	const char	*path;		/* REQUEST_URI for FastCGI targets */
+	const char	*content_type;
+	const char	*body;
+	size_t		 body_len;
+	const char	*token;		/* bearer token, or NULL */
+	int		 timeout_ms;
+};
+
+struct send_result {
+	int		 status;
+	struct buf	 headers;
+	struct buf	 body;
+};
+
+int	send_main(int argc, char **argv);
+/* One request to a pool over FastCGI; 0, or -1 with err set. */
+int	send_fcgi(const char *target, const struct send_call *,
+	    struct send_result *, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * A worker: one FastCGI request at a time, one PostgreSQL connection for
+ * its whole life.
+ *
+ * Signals (pool-field-notes §3.3): SIGTERM, SIGINT and SIGQUIT ask for a
+ * graceful exit.  The handler only sets a flag and calls the
+ * signal-safe FCGX_ShutdownPending(), and is installed without SA_RESTART
+ * so that an idle accept() is interrupted; a busy worker finishes the
+ * request it is on and leaves at its next FCGX_Accept_r.  The listening
+ * socket carries SO_RCVTIMEO (set by the master), which bounds both the
+ * race between the flag check and accept() and a peer that connects and
+ * sends nothing.
+ */
+#include <sys/prctl.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "fcgi/config.h"
+#include "fcgi/db.h"
+#include "fcgi/http.h"
+#include "fcgi/pool.h"
+#include "lib/log.h"
+
+static volatile sig_atomic_t	stop_requested;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+	FCGX_ShutdownPending();
+}
+
+static void
+worker_signals(void)
+{
+	struct sigaction	sa;
+	sigset_t		none;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sa.sa_flags = 0;		/* no SA_RESTART: see above */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static ssize_t
+fcgi_read(void *arg, char *buf, size_t n)
+{
+	FCGX_Stream	*in = arg;
+	int		 got;
+
+	if (n > 1 << 30)
+		n = 1 << 30;
+	got = FCGX_GetStr(buf, (int)n, in);
+	if (got == 0 && FCGX_GetError(in) != 0)
+		return -1;
+	return got;
+}
+
+static const char *
+param(FCGX_Request *r, const char *name)
+{
+	return FCGX_GetParam(name, r->envp);
+}
+
+static void
+write_response(FCGX_Request *r, const struct http_out *out)
+{
+	char	head[512];
+	int	n;
+
+	n = snprintf(head, sizeof(head),
+	    "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
+	    out->status, http_reason(out->status), out->content_type,
+	    out->body.len);
+	FCGX_PutStr(head, n, r->out);
+	if (out->headers.len > 0)
+		FCGX_PutStr(out->headers.p, (int)out->headers.len, r->out);
+	FCGX_PutStr("\r\n", 2, r->out);
+	if (out->body.len > 0)
+		FCGX_PutStr(out->body.p, (int)out->body.len, r->out);
+}
+
+static void
+serve_one(struct http_app *app, FCGX_Request *r)
+{
+	struct http_in	in;
+	struct http_out	out;
+
+	memset(&in, 0, sizeof(in));
+	in.started_ms = now_ms();
+	in.method = param(r, "REQUEST_METHOD");
+	in.uri = param(r, "REQUEST_URI");
+	in.content_type = param(r, "CONTENT_TYPE");
+	in.content_length = param(r, "CONTENT_LENGTH");
+	in.authorization = param(r, "HTTP_AUTHORIZATION");
+	in.read = fcgi_read;
+	in.read_arg = r->in;
+	http_out_init(&out);
+	http_handle(app, &in, &out);
+	write_response(r, &out);
+	log_debug("%s %s %d %s %lldms", in.method != NULL ? in.method : "-",
+	    in.uri != NULL ? in.uri : "-", out.status,
+	    out.tag != NULL ? out.tag : "-",
+	    (long long)(now_ms() - in.started_ms));
+	http_out_clear(&out);
+}
+
+void
+worker_run(const struct config *cfg, int listen_fd, int master_pid)
+{
+	struct http_app	 app;
+	FCGX_Request	 req;
+	struct db	*db;
+	long		 served = 0;
+	int		 rc;
+
+	worker_signals();
+	/* A worker must not outlive its master, even one killed by SIGKILL. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master_pid)
+		_exit(0);
+
+	if (FCGX_Init() != 0)
+		fatalx("FCGX_Init failed");
+	db = db_open(cfg->conninfo, cfg->connect_timeout_ms);
+	db_connect(db, now_ms() + cfg->connect_timeout_ms);
+
+	memset(&app, 0, sizeof(app));
+	app.cfg = cfg;
+	app.db_ops = &db_pg_ops;
+	app.db = db;
+	buf_init(&app.body);
+
+	FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	while (!stop_requested) {
+		rc = FCGX_Accept_r(&req);
+		if (rc < 0) {
+			/* EAGAIN: the SO_RCVTIMEO tick; EINTR: a signal. */
+			if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
+			    rc == -EINTR)
+				continue;
+			log_warnx("worker: accept failed: %s", strerror(-rc));
+			break;
+		}
+		serve_one(&app, &req);
+		FCGX_Finish_r(&req);
+		db_end_request(db);
+		if (cfg->max_requests > 0 && ++served >= cfg->max_requests) {
+			log_info("worker: recycling after %ld requests",
+			    served);
+			break;
+		}
+	}
+	FCGX_Free(&req, 1);
+	buf_clear(&app.body);
+	db_close(db);
+	_exit(0);
+}

@@ -1,0 +1,81 @@
+/*
+ * Running a handler: the one place where an infrastructure failure
+ * (database down, upstream timeout, deadline) becomes a spoken apology
+ * with error_occurred and a stable error_code (contract §3).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "handlers/wh.h"
+
+void
+db_rows_clear(struct db_rows *r)
+{
+	if (r->release != NULL)
+		r->release(r);
+	r->nrows = r->ncols = 0;
+	r->cells = NULL;
+	r->owner = NULL;
+	r->release = NULL;
+}
+
+static void
+vfail(struct wh_ctx *ctx, const char *code, const char *fmt, va_list ap)
+{
+	char	msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cx_resp_say(ctx->resp, "%s", msg);
+	cx_resp_set_bool(ctx->resp, "error_occurred", true);
+	cx_resp_set_str(ctx->resp, "error_code", code);
+}
+
+void
+wh_fail(struct wh_ctx *ctx, const char *code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vfail(ctx, code, fmt, ap);
+	va_end(ap);
+}
+
+static const struct {
+	const char	*code;
+	const char	*say;
+} apologies[] = {
+	[WH_OK] = { NULL, NULL },
+	[WH_DB_UNAVAILABLE] = { "database_unavailable",
+	    "Sorry, I can't reach our records right now. "
+	    "Please try again in a moment." },
+	[WH_UPSTREAM_UNAVAILABLE] = { "upstream_unavailable",
+	    "Sorry, that service isn't available right now. "
+	    "Please try again later." },
+	[WH_UPSTREAM_TIMEOUT] = { "upstream_timeout",
+	    "Sorry, that service is taking too long to answer. "
+	    "Please try again later." },
+	[WH_DEADLINE] = { "deadline",
+	    "Sorry, that took longer than it should. Please try again." },
+	[WH_INTERNAL] = { "internal_error",
+	    "Sorry, something went wrong on my side. Please try again." },
+};
+
+void
+dispatch(struct wh_ctx *ctx, const struct route *r)
+{
+	enum wh_status	st;
+	struct cx_response *fresh;
+
+	st = r->fn(ctx);
+	if (st == WH_OK)
+		return;
+	/*
+	 * Whatever the handler had said before it failed is dropped: a
+	 * half-built answer next to an apology would only confuse.
+	 */
+	fresh = cx_response_new();
+	cx_response_free(ctx->resp);
+	ctx->resp = fresh;
+	wh_fail(ctx, apologies[st].code, "%s", apologies[st].say);
+}
+

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs the Debian packages cxhook needs to build, run and test, and
+# nothing else. Only what is missing is installed, so a second run is a no-op.
+#   scripts/deps.sh            build + run + test packages
+#   scripts/deps.sh build      just what `make` needs
+set -eu
+
+build_pkgs="gcc make pkg-config libfcgi-dev libjson-c-dev libpq-dev
+	libcurl4-openssl-dev libinih-dev libsystemd-dev libcmocka-dev"
+run_pkgs="postgresql-15 postgresql-client-15 lighttpd libfcgi-bin curl"
+test_pkgs="apache2 nginx-light wrk valgrind python3-pytest"
+
+case "${1:-all}" in
+build) want=$build_pkgs ;;
+run) want="$build_pkgs $run_pkgs" ;;
+*) want="$build_pkgs $run_pkgs $test_pkgs" ;;
+esac
+
+missing=""
+for p in $want; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "cxhook: installing missing Debian packages:$missing" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+# Web servers and PostgreSQL must not be started by their package scripts:
+# cxhook starts its own private instances on loopback.
+export DEBIAN_FRONTEND=noninteractive RUNLEVEL=1
+$sudo apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
