@@ -21,6 +21,7 @@
 #include "fcgi/config.h"
 #include "fcgi/db.h"
 #include "fcgi/http.h"
+#include "fcgi/scoreboard.h"
 #include "handlers/wh.h"
 #include "lib/log.h"
 
@@ -233,7 +234,9 @@ webhook(struct http_app *app, const struct http_in *in, struct http_out *out)
 		return;
 	}
 	route = route_find(&req);
-	out->tag = route->family;
+	out->tag = route->key[0] != '\0' ? route->key : "default";
+	if (app->slot != NULL)
+		sb_set_tag(app->slot, out->tag);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.req = &req;
 	ctx.resp = cx_response_new();
@@ -275,6 +278,35 @@ healthz(struct http_app *app, const struct http_in *in, struct http_out *out)
 	}
 }
 
+/* GET /status and /metrics: the pool as the scoreboard sees it. */
+static void
+pool_report(struct http_app *app, const struct http_in *in, bool metrics,
+    struct http_out *out)
+{
+	if (check_auth(app->cfg, in->authorization, out) == -1)
+		return;
+	if (app->sb == NULL) {
+		error_out(out, 404, "no pool scoreboard");
+		return;
+	}
+	out->status = 200;
+	if (metrics) {
+		out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+		sb_metrics(app->sb, now_ms(), &out->body);
+	} else
+		sb_status_json(app->sb, now_ms(), &out->body);
+}
+
+static bool
+is_get(const char *m, struct http_out *out)
+{
+	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+		return true;
+	buf_puts(&out->headers, "Allow: GET, HEAD\r\n");
+	error_out(out, 405, "method not allowed: use GET");
+	return false;
+}
+
 void
 http_handle(struct http_app *app, const struct http_in *in,
     struct http_out *out)
@@ -283,13 +315,16 @@ http_handle(struct http_app *app, const struct http_in *in,
 	const char	*m = in->method != NULL ? in->method : "";
 
 	endpoint_of(in->uri, seg, sizeof(seg));
+	if (app->slot != NULL)
+		sb_set_tag(app->slot, seg[0] != '\0' ? seg : "/");
 	if (strcmp(seg, "healthz") == 0) {
-		if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {
-			buf_puts(&out->headers, "Allow: GET, HEAD\r\n");
-			error_out(out, 405, "method not allowed");
-			return;
-		}
-		healthz(app, in, out);
+		if (is_get(m, out))
+			healthz(app, in, out);
+		return;
+	}
+	if (strcmp(seg, "status") == 0 || strcmp(seg, "metrics") == 0) {
+		if (is_get(m, out))
+			pool_report(app, in, seg[0] == 'm', out);
 		return;
 	}
 	if (strcmp(m, "POST") != 0) {

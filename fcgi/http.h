@@ -13,6 +13,8 @@
 #include "lib/buf.h"
 
 struct config;
+struct scoreboard;
+struct sb_slot;
 struct db;
 struct db_ops;
 
@@ -41,6 +43,8 @@ struct http_app {
 	const struct config	*cfg;
 	const struct db_ops	*db_ops;
 	void			*db;
+	struct scoreboard	*sb;	/* NULL outside a pool */
+	struct sb_slot		*slot;	/* this worker's, or NULL */
 	struct buf		 body;	/* reused request body buffer */
 };
 

@@ -36,6 +36,7 @@
 #include "fcgi/db.h"
 #include "fcgi/listen.h"
 #include "fcgi/pool.h"
+#include "fcgi/scoreboard.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
@@ -47,12 +48,14 @@
 
 struct worker {
 	pid_t		pid;
+	int		slot;		/* in the scoreboard */
 	unsigned	generation;
 	int64_t		started_ms;
 };
 
 struct master {
 	struct config	*cfg;
+	struct scoreboard *sb;
 	int		 listen_fd;
 	char		*unix_path;
 	int		 pipe_rd, pipe_wr;
@@ -106,21 +109,30 @@ spawn(struct master *m)
 {
 	struct worker	*w;
 	pid_t		 pid, master_pid = getpid();
+	int		 slot;
 
+	if ((slot = sb_claim(m->sb, 0)) == -1) {
+		log_warnx("scoreboard full: not starting another worker");
+		return;
+	}
 	pid = fork();
 	if (pid == -1) {
 		log_warn("fork");
+		sb_release(m->sb, slot);
 		return;
 	}
 	if (pid == 0) {
 		close(m->pipe_rd);
 		close(m->pipe_wr);
-		worker_run(m->cfg, m->listen_fd, master_pid);
+		m->sb->slots[slot].pid = getpid();
+		worker_run(m->cfg, m->listen_fd, master_pid, m->sb, slot);
 	}
+	m->sb->slots[slot].pid = pid;
 	m->workers = xreallocarray(m->workers, m->n_workers + 1,
 	    sizeof(*m->workers));
 	w = &m->workers[m->n_workers++];
 	w->pid = pid;
+	w->slot = slot;
 	w->generation = m->generation;
 	w->started_ms = now_ms();
 }
@@ -147,15 +159,23 @@ fill_pool(struct master *m)
 		spawn(m);
 }
 
+/* Names what the worker was doing: the tag is what matters at 3 a.m. */
 static void
-log_exit(pid_t pid, int status)
+log_exit(const struct sb_slot *s, pid_t pid, int status)
 {
+	char	tag[SB_TAG_LEN];
+	bool	busy = s->state == SB_BUSY;
+
+	memcpy(tag, s->tag, sizeof(tag));
+	tag[sizeof(tag) - 1] = '\0';
 	if (WIFSIGNALED(status))
-		log_warnx("worker %ld killed by signal %d (%s)", (long)pid,
-		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+		log_warnx("worker %ld killed by signal %d (%s)%s%s", (long)pid,
+		    WTERMSIG(status), strsignal(WTERMSIG(status)),
+		    busy ? " while handling " : "", busy ? tag : "");
 	else if (WEXITSTATUS(status) != 0)
-		log_warnx("worker %ld exited with status %d", (long)pid,
-		    WEXITSTATUS(status));
+		log_warnx("worker %ld exited with status %d%s%s", (long)pid,
+		    WEXITSTATUS(status), busy ? " while handling " : "",
+		    busy ? tag : "");
 	else
 		log_debug("worker %ld exited", (long)pid);
 }
@@ -173,7 +193,10 @@ reap(struct master *m)
 				break;
 		if (i == m->n_workers)
 			continue;
-		log_exit(pid, status);
+		log_exit(&m->sb->slots[m->workers[i].slot], pid, status);
+		sb_release(m->sb, m->workers[i].slot);
+		if (!m->stopping && m->workers[i].generation == m->generation)
+			m->sb->workers_respawned++;
 		if (!m->stopping &&
 		    m->workers[i].generation == m->generation &&
 		    now_ms() - m->workers[i].started_ms < MIN_LIFETIME_MS) {
@@ -328,6 +351,7 @@ pool_run(struct config *cfg)
 
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
+	m.sb = sb_create();
 	master_signals(&m);
 	if ((m.listen_fd = listen_open(cfg, &m.unix_path, err,
 	    sizeof(err))) == -1) {

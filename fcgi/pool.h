@@ -6,12 +6,16 @@
 #define CXHOOK_POOL_H
 
 struct config;
+struct scoreboard;
 
 /* Runs the pool in the foreground until SIGTERM/SIGINT/SIGQUIT; an exit code. */
 int	pool_run(struct config *);
 
-/* A worker's life; never returns.  master_pid lets it notice an orphaning. */
-void	worker_run(const struct config *, int listen_fd, int master_pid)
-	    __attribute__((noreturn));
+/*
+ * A worker's life; never returns.  master_pid lets it notice an
+ * orphaning; slot is its row in the scoreboard.
+ */
+void	worker_run(const struct config *, int listen_fd, int master_pid,
+	    struct scoreboard *, int slot) __attribute__((noreturn));
 
 #endif

@@ -26,6 +26,7 @@
 #include "fcgi/db.h"
 #include "fcgi/http.h"
 #include "fcgi/pool.h"
+#include "fcgi/scoreboard.h"
 #include "lib/log.h"
 
 static volatile sig_atomic_t	stop_requested;
@@ -115,8 +116,10 @@ serve_one(struct http_app *app, FCGX_Request *r)
 	in.read = fcgi_read;
 	in.read_arg = r->in;
 	http_out_init(&out);
+	sb_begin(app->slot, "-", in.started_ms);
 	http_handle(app, &in, &out);
 	write_response(r, &out);
+	sb_end(app->sb, app->slot, out.status, now_ms());
 	log_debug("%s %s %d %s %lldms", in.method != NULL ? in.method : "-",
 	    in.uri != NULL ? in.uri : "-", out.status,
 	    out.tag != NULL ? out.tag : "-",
@@ -125,7 +128,8 @@ serve_one(struct http_app *app, FCGX_Request *r)
 }
 
 void
-worker_run(const struct config *cfg, int listen_fd, int master_pid)
+worker_run(const struct config *cfg, int listen_fd, int master_pid,
+    struct scoreboard *sb, int slot)
 {
 	struct http_app	 app;
 	FCGX_Request	 req;
@@ -148,6 +152,8 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid)
 	app.cfg = cfg;
 	app.db_ops = &db_pg_ops;
 	app.db = db;
+	app.sb = sb;
+	app.slot = &sb->slots[slot];
 	buf_init(&app.body);
 
 	FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);

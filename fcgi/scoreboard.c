@@ -1,0 +1,190 @@
+/* The shared-memory scoreboard (see scoreboard.h). */
+#include <sys/mman.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fcgi/db.h"
+#include "fcgi/scoreboard.h"
+#include "lib/log.h"
+
+#define LOAD(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
+#define STORE(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define ADD(p, v)	__atomic_add_fetch((p), (v), __ATOMIC_RELAXED)
+
+struct scoreboard *
+sb_create(void)
+{
+	struct scoreboard	*sb;
+
+	sb = mmap(NULL, sizeof(*sb), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sb == MAP_FAILED)
+		fatal("mmap scoreboard");
+	memset(sb, 0, sizeof(*sb));
+	sb->started_ms = now_ms();
+	sb->started_unix = (int64_t)time(NULL);
+	sb->master_pid = getpid();
+	return sb;
+}
+
+int
+sb_claim(struct scoreboard *sb, pid_t pid)
+{
+	int	i;
+
+	for (i = 0; i < SB_SLOTS; i++) {
+		struct sb_slot *s = &sb->slots[i];
+
+		if (LOAD(&s->state) != SB_FREE)
+			continue;
+		memset(s, 0, sizeof(*s));
+		s->pid = pid;
+		s->started_ms = now_ms();
+		STORE(&s->state, SB_IDLE);
+		return i;
+	}
+	return -1;
+}
+
+void
+sb_release(struct scoreboard *sb, int slot)
+{
+	if (slot >= 0 && slot < SB_SLOTS)
+		STORE(&sb->slots[slot].state, SB_FREE);
+}
+
+void
+sb_set_tag(struct sb_slot *s, const char *tag)
+{
+	snprintf(s->tag, sizeof(s->tag), "%s", tag);
+}
+
+void
+sb_begin(struct sb_slot *s, const char *tag, int64_t now)
+{
+	sb_set_tag(s, tag);
+	STORE(&s->busy_since_ms, now);
+	STORE(&s->state, SB_BUSY);
+}
+
+void
+sb_end(struct scoreboard *sb, struct sb_slot *s, int status, int64_t now)
+{
+	int64_t	took = now - LOAD(&s->busy_since_ms);
+	int	class = status / 100;
+
+	if (took < 0)
+		took = 0;
+	ADD(&s->requests, 1);
+	ADD(&s->busy_total_ms, (uint64_t)took);
+	STORE(&s->busy_since_ms, 0);
+	STORE(&s->state, SB_IDLE);
+	ADD(&sb->requests_total, 1);
+	ADD(&sb->duration_ms_total, (uint64_t)took);
+	if (class >= 1 && class <= 5)
+		ADD(&sb->responses[class], 1);
+}
+
+static void
+count_states(const struct scoreboard *sb, int *idle, int *busy)
+{
+	int	i;
+
+	*idle = *busy = 0;
+	for (i = 0; i < SB_SLOTS; i++) {
+		int	st = LOAD(&sb->slots[i].state);
+
+		*idle += st == SB_IDLE;
+		*busy += st == SB_BUSY;
+	}
+}
+
+/* A tag is ours (a route family), but escape it anyway: it is JSON. */
+static void
+json_str(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_putc(b, '\\');
+		if ((unsigned char)*s >= 0x20)
+			buf_putc(b, *s);
+	}
+	buf_putc(b, '"');
+}
+
+void
+sb_status_json(const struct scoreboard *sb, int64_t now, struct buf *b)
+{
+	static const char *const names[] = { "free", "idle", "busy" };
+	int	i, idle, busy, first = 1;
+
+	count_states(sb, &idle, &busy);
+	buf_printf(b, "{\"pool\":{\"masterPid\":%ld,\"startTime\":%lld,"
+	    "\"uptimeSeconds\":%lld,\"workers\":%d,\"active\":%d,\"idle\":%d,"
+	    "\"requests\":%llu,\"respawned\":%llu},\"workers\":[",
+	    (long)sb->master_pid, (long long)sb->started_unix,
+	    (long long)((now - sb->started_ms) / 1000), idle + busy, busy,
+	    idle, (unsigned long long)LOAD(&sb->requests_total),
+	    (unsigned long long)LOAD(&sb->workers_respawned));
+	for (i = 0; i < SB_SLOTS; i++) {
+		const struct sb_slot	*s = &sb->slots[i];
+		int			 st = LOAD(&s->state);
+		int64_t			 since = LOAD(&s->busy_since_ms);
+		char			 tag[SB_TAG_LEN];
+
+		if (st == SB_FREE)
+			continue;
+		memcpy(tag, s->tag, sizeof(tag));
+		tag[sizeof(tag) - 1] = '\0';
+		buf_printf(b, "%s{\"pid\":%ld,\"state\":\"%s\",\"requests\":%llu,"
+		    "\"busyMs\":%lld,\"busyTotalMs\":%llu,\"tag\":",
+		    first ? "" : ",", (long)s->pid, names[st],
+		    (unsigned long long)LOAD(&s->requests),
+		    (long long)(st == SB_BUSY && since > 0 ? now - since : 0),
+		    (unsigned long long)LOAD(&s->busy_total_ms));
+		json_str(b, tag);
+		buf_putc(b, '}');
+		first = 0;
+	}
+	buf_puts(b, "]}");
+}
+
+void
+sb_metrics(const struct scoreboard *sb, int64_t now, struct buf *b)
+{
+	int	idle, busy, c;
+
+	count_states(sb, &idle, &busy);
+	buf_printf(b,
+	    "# HELP cxhook_workers Workers in the pool, by state.\n"
+	    "# TYPE cxhook_workers gauge\n"
+	    "cxhook_workers{state=\"idle\"} %d\n"
+	    "cxhook_workers{state=\"busy\"} %d\n"
+	    "# HELP cxhook_requests_total Requests answered by the pool.\n"
+	    "# TYPE cxhook_requests_total counter\n"
+	    "cxhook_requests_total %llu\n"
+	    "# HELP cxhook_responses_total Responses by HTTP status class.\n"
+	    "# TYPE cxhook_responses_total counter\n", idle, busy,
+	    (unsigned long long)LOAD(&sb->requests_total));
+	for (c = 2; c <= 5; c++)
+		buf_printf(b, "cxhook_responses_total{class=\"%dxx\"} %llu\n",
+		    c, (unsigned long long)LOAD(&sb->responses[c]));
+	buf_printf(b,
+	    "# HELP cxhook_request_duration_seconds_sum Time spent answering.\n"
+	    "# TYPE cxhook_request_duration_seconds_sum counter\n"
+	    "cxhook_request_duration_seconds_sum %.3f\n"
+	    "# HELP cxhook_workers_respawned_total Workers replaced after "
+	    "dying.\n"
+	    "# TYPE cxhook_workers_respawned_total counter\n"
+	    "cxhook_workers_respawned_total %llu\n"
+	    "# HELP cxhook_uptime_seconds Seconds since the pool started.\n"
+	    "# TYPE cxhook_uptime_seconds gauge\n"
+	    "cxhook_uptime_seconds %lld\n",
+	    (double)LOAD(&sb->duration_ms_total) / 1000.0,
+	    (unsigned long long)LOAD(&sb->workers_respawned),
+	    (long long)((now - sb->started_ms) / 1000));
+}

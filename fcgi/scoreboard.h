@@ -1,0 +1,60 @@
+/*
+ * The scoreboard: one shared-memory page set, mapped by the master before
+ * it forks, with a slot per worker.  A worker writes only its own slot;
+ * the master and any worker answering /status or /metrics read all of
+ * them.  Counters are updated with atomics; the short strings may be read
+ * mid-update, which a status page tolerates.
+ *
+ * It is also how the master names the tag a worker was handling when it
+ * died.
+ */
+#ifndef CXHOOK_SCOREBOARD_H
+#define CXHOOK_SCOREBOARD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/buf.h"
+
+#define SB_SLOTS	1024
+#define SB_TAG_LEN	32
+
+enum sb_state { SB_FREE, SB_IDLE, SB_BUSY };
+
+struct sb_slot {
+	pid_t		pid;
+	int		state;			/* enum sb_state */
+	uint64_t	requests;
+	int64_t		started_ms;		/* CLOCK_MONOTONIC */
+	int64_t		busy_since_ms;		/* 0 when idle */
+	uint64_t	busy_total_ms;
+	char		tag[SB_TAG_LEN];	/* current or last route */
+};
+
+struct scoreboard {
+	int64_t		started_ms;
+	int64_t		started_unix;
+	pid_t		master_pid;
+	uint64_t	requests_total;
+	uint64_t	responses[6];		/* by status class: [2] = 2xx */
+	uint64_t	duration_ms_total;
+	uint64_t	workers_respawned;
+	struct sb_slot	slots[SB_SLOTS];
+};
+
+struct scoreboard	*sb_create(void);
+/* Master: a free slot for a new worker, or -1. */
+int			 sb_claim(struct scoreboard *, pid_t);
+void			 sb_release(struct scoreboard *, int slot);
+
+/* Worker: around each request. */
+void	sb_begin(struct sb_slot *, const char *tag, int64_t now);
+void	sb_end(struct scoreboard *, struct sb_slot *, int status,
+	    int64_t now);
+void	sb_set_tag(struct sb_slot *, const char *tag);
+
+/* The /status JSON and the /metrics Prometheus text. */
+void	sb_status_json(const struct scoreboard *, int64_t now, struct buf *);
+void	sb_metrics(const struct scoreboard *, int64_t now, struct buf *);
+
+#endif
