@@ -223,6 +223,11 @@ webhook(struct http_app *app, const struct http_in *in, struct http_out *out)
 	struct wh_ctx		 ctx;
 	const struct route	*route;
 
+	if (now_ms() >= in->started_ms + app->cfg->deadline_ms) {
+		/* Queued past the deadline: the caller has stopped waiting. */
+		error_out(out, 503, "request expired before it was served");
+		return;
+	}
 	if (read_body(app, in, out) == -1)
 		return;
 	if (app->body.len == 0) {

@@ -27,7 +27,8 @@ struct http_in {
 	/* Reads body bytes: count, 0 at the end, -1 on error. */
 	ssize_t		(*read)(void *, char *, size_t);
 	void		*read_arg;
-	int64_t		 started_ms;		/* now_ms() at accept */
+	int64_t		 started_ms;		/* now_ms() when the web
+						 * server took the request */
 };
 
 struct http_out {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -100,6 +101,32 @@ write_response(FCGX_Request *r, const struct http_out *out)
 		FCGX_PutStr(out->body.p, (int)out->body.len, r->out);
 }
 
+/*
+ * How long the request waited before we accepted it, from nginx's
+ * `fastcgi_param REQUEST_START $msec` (seconds since the epoch).  A
+ * request that sat in the listen queue past its deadline has already been
+ * given up on by the proxy (pool-field-notes §0.3).
+ */
+static int64_t
+queued_ms(const char *request_start)
+{
+	struct timespec	ts;
+	double		start, now;
+	char		*end;
+
+	if (request_start == NULL || *request_start == '\0')
+		return 0;
+	start = strtod(request_start, &end);
+	if (*end != '\0' || start <= 0)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	/* Clock skew or nonsense: trust our own clock instead. */
+	if (now < start || now - start > 3600)
+		return 0;
+	return (int64_t)((now - start) * 1000);
+}
+
 static void
 serve_one(struct http_app *app, FCGX_Request *r)
 {
@@ -107,7 +134,7 @@ serve_one(struct http_app *app, FCGX_Request *r)
 	struct http_out	out;
 
 	memset(&in, 0, sizeof(in));
-	in.started_ms = now_ms();
+	in.started_ms = now_ms() - queued_ms(param(r, "REQUEST_START"));
 	in.method = param(r, "REQUEST_METHOD");
 	in.uri = param(r, "REQUEST_URI");
 	in.content_type = param(r, "CONTENT_TYPE");
