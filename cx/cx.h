@@ -146,10 +146,12 @@ struct cx_value	cx_param(const struct cx_request *, const char *name);
  *    ("10042" from 10042 or 10042.0), else shortest %g; an object's "name",
  *    "original" or "city" member (in that order) when it is a string.
  *  - integer: an integral number, or a string holding one.
+ *  - number: any finite number, or a string holding one.
  */
 bool	cx_param_text(const struct cx_request *, const char *name,
 	    char *buf, size_t bufsz);
 bool	cx_param_int(const struct cx_request *, const char *name, long *);
+bool	cx_param_num(const struct cx_request *, const char *name, double *);
 
 struct cx_date {
 	int	year, month, day;

@@ -85,6 +85,7 @@ struct jscan {
 	size_t		 dlen, dcap;
 };
 
+/* The C_* class of each byte inside a string. */
 static const unsigned char strclass[256] = {
 	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,		/* 0x00 */
 	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,		/* 0x10 */

@@ -86,8 +86,16 @@ value_text(struct cx_value v, char *buf, size_t bufsz)
 	double		 d;
 	size_t		 i;
 
-	if (cx_value_str(v, &s))
+	if (cx_value_str(v, &s)) {
+		/* " 10042 " from a sloppy form is still 10042. */
+		while (s.len > 0 && isspace((unsigned char)s.p[0])) {
+			s.p++;
+			s.len--;
+		}
+		while (s.len > 0 && isspace((unsigned char)s.p[s.len - 1]))
+			s.len--;
 		return s.len > 0 && copy_str(s, buf, bufsz);
+	}
 	if (cx_value_num(v, &d))
 		return num_text(d, buf, bufsz);
 	if (cx_value_type(v) == CX_OBJECT) {
@@ -122,6 +130,23 @@ str_to_long(struct cx_str s, long *out)
 		return false;
 	*out = (long)d;
 	return true;
+}
+
+bool
+cx_param_num(const struct cx_request *req, const char *name, double *out)
+{
+	struct cx_value	 v = cx_param(req, name);
+	struct cx_str	 s;
+	char		 tmp[64], *end;
+
+	if (cx_value_num(v, out))
+		return true;
+	if (!cx_value_str(v, &s) || !copy_str(s, tmp, sizeof(tmp)))
+		return false;
+	*out = strtod(tmp, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	return end != tmp && *end == '\0' && isfinite(*out);
 }
 
 bool

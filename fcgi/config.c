@@ -78,6 +78,7 @@ static const struct cf_key keys[] = {
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+#define NKEYS_MAX	64
 
 struct load_state {
 	struct config	*cfg;
@@ -86,6 +87,7 @@ struct load_state {
 	char		*err;
 	size_t		 errsz;
 	bool		 failed;
+	bool		 seen[NKEYS_MAX];
 };
 
 int
@@ -314,8 +316,12 @@ on_key(void *user, const char *section, const char *name, const char *value)
 
 	if ((k = find_key(section, name, &known)) == NULL)
 		why = known ? "unknown key" : "unknown section";
-	else
+	else if (st->seen[k - keys])
+		why = "set twice";
+	else {
+		st->seen[k - keys] = true;
 		why = set_value(st->cfg, k, value);
+	}
 	if (why == NULL)
 		return 1;
 	snprintf(st->err, st->errsz, "%s:%d: [%s] %s: %s", st->cfg->path,
@@ -324,14 +330,42 @@ on_key(void *user, const char *section, const char *name, const char *value)
 	return 0;
 }
 
+static bool
+section_known(const char *name, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].section) == len &&
+		    strncmp(keys[i].section, name, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * inih reports sections only through their keys, so an empty unknown
+ * section would pass unseen: section headers are checked here, as lines
+ * are read.  Returning NULL ends the parse.
+ */
 static char *
 read_line(char *str, int num, void *stream)
 {
 	struct load_state	*st = stream;
+	const char		*p, *end;
 
-	if (fgets(str, num, st->fp) == NULL)
+	if (st->failed || fgets(str, num, st->fp) == NULL)
 		return NULL;
 	st->line++;
+	p = str + strspn(str, " \t");
+	if (*p != '[' || (end = strchr(p, ']')) == NULL)
+		return str;
+	p++;
+	if (!section_known(p, (size_t)(end - p))) {
+		snprintf(st->err, st->errsz, "%s:%d: [%.*s]: unknown section",
+		    st->cfg->path, st->line, (int)(end - p), p);
+		st->failed = true;
+		return NULL;
+	}
 	return str;
 }
 
@@ -386,6 +420,7 @@ config_load(const char *path, struct config *cfg, char *err, size_t errsz)
 	struct load_state	st;
 	int			rc;
 
+	_Static_assert(NKEYS <= NKEYS_MAX, "raise NKEYS_MAX");
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = xstrdup(path);
 	set_defaults(cfg);

@@ -59,15 +59,6 @@ struct db {
 	bool	 prepared;
 };
 
-int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct db *
 db_open(const char *conninfo, int64_t connect_timeout_ms)
 {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "handlers/wh.h"
+#include "lib/clock.h"
 
 struct db;
 
@@ -21,8 +22,5 @@ void		 db_close(struct db *);
 int		 db_connect(struct db *, int64_t deadline_ms);
 /* After each request: leaves no transaction open on the connection. */
 void		 db_end_request(struct db *);
-
-/* CLOCK_MONOTONIC in milliseconds: the clock of every deadline. */
-int64_t		 now_ms(void);
 
 #endif

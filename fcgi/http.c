@@ -215,6 +215,21 @@ read_body(struct http_app *app, const struct http_in *in,
 	return 0;
 }
 
+/* A 200 apology for an infrastructure failure (contract §3). */
+static void
+answer_status(struct http_out *out, enum wh_status st)
+{
+	struct cx_response	*resp = cx_response_new();
+	struct cx_err		 err;
+
+	wh_apology(resp, st);
+	out->status = 200;
+	buf_reset(&out->body);
+	if (cx_encode(resp, &out->body, &err) == -1)
+		buf_puts(&out->body, "{}");
+	cx_response_free(resp);
+}
+
 static void
 webhook(struct http_app *app, const struct http_in *in, struct http_out *out)
 {
@@ -224,8 +239,11 @@ webhook(struct http_app *app, const struct http_in *in, struct http_out *out)
 	const struct route	*route;
 
 	if (now_ms() >= in->started_ms + app->cfg->deadline_ms) {
-		/* Queued past the deadline: the caller has stopped waiting. */
-		error_out(out, 503, "request expired before it was served");
+		/*
+		 * Queued past the deadline: answer at once, without doing
+		 * work whose result would come too late anyway.
+		 */
+		answer_status(out, WH_DEADLINE);
 		return;
 	}
 	if (read_body(app, in, out) == -1)
@@ -253,12 +271,7 @@ webhook(struct http_app *app, const struct http_in *in, struct http_out *out)
 	if (cx_encode(ctx.resp, &out->body, &err) == -1) {
 		/* A handler built something Dialogflow would refuse. */
 		log_warnx("%s: %s", route->family, err.msg);
-		cx_response_free(ctx.resp);
-		ctx.resp = cx_response_new();
-		wh_fail(&ctx, "internal_error", "Sorry, something went wrong "
-		    "on my side. Please try again.");
-		buf_reset(&out->body);
-		cx_encode(ctx.resp, &out->body, &err);
+		answer_status(out, WH_INTERNAL);
 	}
 	cx_response_free(ctx.resp);
 	cx_request_free(&req);
@@ -297,9 +310,9 @@ pool_report(struct http_app *app, const struct http_in *in, bool metrics,
 	out->status = 200;
 	if (metrics) {
 		out->content_type = "text/plain; version=0.0.4; charset=utf-8";
-		sb_metrics(app->sb, now_ms(), &out->body);
+		sb_metrics(app->sb, now_us(), &out->body);
 	} else
-		sb_status_json(app->sb, now_ms(), &out->body);
+		sb_status_json(app->sb, now_us(), &out->body);
 }
 
 static bool

@@ -66,24 +66,24 @@ void
 sb_begin(struct sb_slot *s, const char *tag, int64_t now)
 {
 	sb_set_tag(s, tag);
-	STORE(&s->busy_since_ms, now);
+	STORE(&s->busy_since_us, now);
 	STORE(&s->state, SB_BUSY);
 }
 
 void
 sb_end(struct scoreboard *sb, struct sb_slot *s, int status, int64_t now)
 {
-	int64_t	took = now - LOAD(&s->busy_since_ms);
+	int64_t	took = now - LOAD(&s->busy_since_us);
 	int	class = status / 100;
 
 	if (took < 0)
 		took = 0;
 	ADD(&s->requests, 1);
-	ADD(&s->busy_total_ms, (uint64_t)took);
-	STORE(&s->busy_since_ms, 0);
+	ADD(&s->busy_total_us, (uint64_t)took);
+	STORE(&s->busy_since_us, 0);
 	STORE(&s->state, SB_IDLE);
 	ADD(&sb->requests_total, 1);
-	ADD(&sb->duration_ms_total, (uint64_t)took);
+	ADD(&sb->duration_us_total, (uint64_t)took);
 	if (class >= 1 && class <= 5)
 		ADD(&sb->responses[class], 1);
 }
@@ -127,13 +127,13 @@ sb_status_json(const struct scoreboard *sb, int64_t now, struct buf *b)
 	    "\"uptimeSeconds\":%lld,\"workers\":%d,\"active\":%d,\"idle\":%d,"
 	    "\"requests\":%llu,\"respawned\":%llu},\"workers\":[",
 	    (long)sb->master_pid, (long long)sb->started_unix,
-	    (long long)((now - sb->started_ms) / 1000), idle + busy, busy,
+	    (long long)((now / 1000 - sb->started_ms) / 1000), idle + busy, busy,
 	    idle, (unsigned long long)LOAD(&sb->requests_total),
 	    (unsigned long long)LOAD(&sb->workers_respawned));
 	for (i = 0; i < SB_SLOTS; i++) {
 		const struct sb_slot	*s = &sb->slots[i];
 		int			 st = LOAD(&s->state);
-		int64_t			 since = LOAD(&s->busy_since_ms);
+		int64_t			 since = LOAD(&s->busy_since_us);
 		char			 tag[SB_TAG_LEN];
 
 		if (st == SB_FREE)
@@ -141,11 +141,11 @@ sb_status_json(const struct scoreboard *sb, int64_t now, struct buf *b)
 		memcpy(tag, s->tag, sizeof(tag));
 		tag[sizeof(tag) - 1] = '\0';
 		buf_printf(b, "%s{\"pid\":%ld,\"state\":\"%s\",\"requests\":%llu,"
-		    "\"busyMs\":%lld,\"busyTotalMs\":%llu,\"tag\":",
+		    "\"busyMs\":%.3f,\"busyTotalMs\":%.3f,\"tag\":",
 		    first ? "" : ",", (long)s->pid, names[st],
 		    (unsigned long long)LOAD(&s->requests),
-		    (long long)(st == SB_BUSY && since > 0 ? now - since : 0),
-		    (unsigned long long)LOAD(&s->busy_total_ms));
+		    st == SB_BUSY && since > 0 ? (double)(now - since) / 1000 :
+		    0.0, (double)LOAD(&s->busy_total_us) / 1000);
 		json_str(b, tag);
 		buf_putc(b, '}');
 		first = 0;
@@ -176,7 +176,7 @@ sb_metrics(const struct scoreboard *sb, int64_t now, struct buf *b)
 	buf_printf(b,
 	    "# HELP cxhook_request_duration_seconds_sum Time spent answering.\n"
 	    "# TYPE cxhook_request_duration_seconds_sum counter\n"
-	    "cxhook_request_duration_seconds_sum %.3f\n"
+	    "cxhook_request_duration_seconds_sum %.6f\n"
 	    "# HELP cxhook_workers_respawned_total Workers replaced after "
 	    "dying.\n"
 	    "# TYPE cxhook_workers_respawned_total counter\n"
@@ -184,7 +184,7 @@ sb_metrics(const struct scoreboard *sb, int64_t now, struct buf *b)
 	    "# HELP cxhook_uptime_seconds Seconds since the pool started.\n"
 	    "# TYPE cxhook_uptime_seconds gauge\n"
 	    "cxhook_uptime_seconds %lld\n",
-	    (double)LOAD(&sb->duration_ms_total) / 1000.0,
+	    (double)LOAD(&sb->duration_us_total) / 1e6,
 	    (unsigned long long)LOAD(&sb->workers_respawned),
-	    (long long)((now - sb->started_ms) / 1000));
+	    (long long)((now / 1000 - sb->started_ms) / 1000));
 }

@@ -26,8 +26,8 @@ struct sb_slot {
 	int		state;			/* enum sb_state */
 	uint64_t	requests;
 	int64_t		started_ms;		/* CLOCK_MONOTONIC */
-	int64_t		busy_since_ms;		/* 0 when idle */
-	uint64_t	busy_total_ms;
+	int64_t		busy_since_us;		/* 0 when idle */
+	uint64_t	busy_total_us;
 	char		tag[SB_TAG_LEN];	/* current or last route */
 };
 
@@ -37,7 +37,7 @@ struct scoreboard {
 	pid_t		master_pid;
 	uint64_t	requests_total;
 	uint64_t	responses[6];		/* by status class: [2] = 2xx */
-	uint64_t	duration_ms_total;
+	uint64_t	duration_us_total;
 	uint64_t	workers_respawned;
 	struct sb_slot	slots[SB_SLOTS];
 };
@@ -47,14 +47,14 @@ struct scoreboard	*sb_create(void);
 int			 sb_claim(struct scoreboard *, pid_t);
 void			 sb_release(struct scoreboard *, int slot);
 
-/* Worker: around each request. */
-void	sb_begin(struct sb_slot *, const char *tag, int64_t now);
+/* Worker: around each request (now_us() times). */
+void	sb_begin(struct sb_slot *, const char *tag, int64_t now_us);
 void	sb_end(struct scoreboard *, struct sb_slot *, int status,
-	    int64_t now);
+	    int64_t now_us);
 void	sb_set_tag(struct sb_slot *, const char *tag);
 
-/* The /status JSON and the /metrics Prometheus text. */
-void	sb_status_json(const struct scoreboard *, int64_t now, struct buf *);
-void	sb_metrics(const struct scoreboard *, int64_t now, struct buf *);
+/* The /status JSON and the /metrics Prometheus text (now_us() times). */
+void	sb_status_json(const struct scoreboard *, int64_t now_us, struct buf *);
+void	sb_metrics(const struct scoreboard *, int64_t now_us, struct buf *);
 
 #endif

@@ -143,10 +143,10 @@ serve_one(struct http_app *app, FCGX_Request *r)
 	in.read = fcgi_read;
 	in.read_arg = r->in;
 	http_out_init(&out);
-	sb_begin(app->slot, "-", in.started_ms);
+	sb_begin(app->slot, "-", now_us());
 	http_handle(app, &in, &out);
 	write_response(r, &out);
-	sb_end(app->sb, app->slot, out.status, now_ms());
+	sb_end(app->sb, app->slot, out.status, now_us());
 	log_debug("%s %s %d %s %lldms", in.method != NULL ? in.method : "-",
 	    in.uri != NULL ? in.uri : "-", out.status,
 	    out.tag != NULL ? out.tag : "-",

@@ -78,14 +78,15 @@ balance(struct wh_ctx *ctx)
 	return WH_OK;
 }
 
+/* limit: default 5, at most 20; "a lot" (1e300) means the most. */
 static long
 txn_limit(const struct cx_request *req)
 {
-	long	n;
+	double	d;
 
-	if (!cx_param_int(req, "limit", &n) || n < 1)
+	if (!cx_param_num(req, "limit", &d) || d < 1)
 		return TXN_DEFAULT;
-	return n > TXN_MAX ? TXN_MAX : n;
+	return d > TXN_MAX ? TXN_MAX : (long)d;
 }
 
 /* "Nov 22: Corner Cafe, -$8.75" for each row, joined by "; ". */

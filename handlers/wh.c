@@ -61,10 +61,19 @@ static const struct {
 };
 
 void
+wh_apology(struct cx_response *resp, enum wh_status st)
+{
+	if (st == WH_OK || st >= sizeof(apologies) / sizeof(apologies[0]))
+		st = WH_INTERNAL;
+	cx_resp_say(resp, "%s", apologies[st].say);
+	cx_resp_set_bool(resp, "error_occurred", true);
+	cx_resp_set_str(resp, "error_code", apologies[st].code);
+}
+
+void
 dispatch(struct wh_ctx *ctx, const struct route *r)
 {
 	enum wh_status	st;
-	struct cx_response *fresh;
 
 	st = r->fn(ctx);
 	if (st == WH_OK)
@@ -73,9 +82,8 @@ dispatch(struct wh_ctx *ctx, const struct route *r)
 	 * Whatever the handler had said before it failed is dropped: a
 	 * half-built answer next to an apology would only confuse.
 	 */
-	fresh = cx_response_new();
 	cx_response_free(ctx->resp);
-	ctx->resp = fresh;
-	wh_fail(ctx, apologies[st].code, "%s", apologies[st].say);
+	ctx->resp = cx_response_new();
+	wh_apology(ctx->resp, st);
 }
 

@@ -102,6 +102,9 @@ const struct route	*route_default(void);
  */
 void	dispatch(struct wh_ctx *, const struct route *);
 
+/* The fixed apology for an infrastructure failure, with its error_code. */
+void	wh_apology(struct cx_response *, enum wh_status);
+
 /* A business failure: say it, and set error_occurred and error_code. */
 void	wh_fail(struct wh_ctx *, const char *code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

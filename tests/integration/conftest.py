@@ -1,0 +1,664 @@
+"""Integration fixtures: a private PostgreSQL, the cxhook pool and the three
+web servers (lighttpd, Apache, nginx), all on loopback, all in one temporary
+directory under /tmp that is removed at the end.
+
+Run through tests/run-integration.sh; CXHOOK must name the binary.
+
+Environment:
+    CXHOOK            path to build/cxhook (required)
+    CXHOOK_IT_KEEP=1  keep the temporary directory (logs, configs) afterwards
+
+The web-server configurations are generated from the snippets shipped in
+conf/ (lighttpd-cxhook.conf, apache-cxhook.conf, nginx-cxhook.conf) with only
+the socket path substituted, so the shipped snippets are what is tested.
+"""
+
+import atexit
+import contextlib
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO / "tests" / "corpus"
+SNIPPET_SOCKET = "/run/cxhook/cxhook.sock"
+SERVERS = ["lighttpd", "apache", "nginx"]
+TIMEOUT = 5.0  # every HTTP request
+CMD_TIMEOUT = 60  # every helper command (psql, migrate, pg.sh)
+IS_ROOT = os.geteuid() == 0
+WEB_USER = "www-data"
+
+TEXT_BALANCE_10042 = "Your current account balance is $1,250.75."
+TEXT_DEFAULT = "I've received your request, but I'm not sure how to handle it."
+ALLOWED_TOP_LEVEL = {"fulfillmentResponse", "pageInfo", "sessionInfo",
+                     "payload", "targetPage", "targetFlow"}
+
+
+# --------------------------------------------------------------------------
+# Clean-up that happens even when pytest is interrupted or killed by SIGTERM.
+
+_cleanups = []
+
+
+def _register_cleanup(fn):
+    _cleanups.append(fn)
+    return fn
+
+
+def _run_cleanups():
+    while _cleanups:
+        fn = _cleanups.pop()
+        with contextlib.suppress(Exception):
+            fn()
+
+
+atexit.register(_run_cleanups)
+
+
+def _sigterm(signum, frame):
+    # KeyboardInterrupt makes pytest tear the fixtures down.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_sessionstart(session):
+    signal.signal(signal.SIGTERM, _sigterm)
+    binary = os.environ.get("CXHOOK", "")
+    if not binary or not os.access(binary, os.X_OK):
+        pytest.exit(f"CXHOOK must name the cxhook binary (got {binary!r})",
+                    returncode=4)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    # After the fixtures' own teardown: whatever is still registered.
+    _run_cleanups()
+
+
+# --------------------------------------------------------------------------
+# Small helpers.
+
+class Response:
+    def __init__(self, status, reason, headers, body):
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # name (lower case) -> value
+        self.body = body
+
+    def header(self, name, default=None):
+        return self.headers.get(name.lower(), default)
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def __repr__(self):
+        body = self.body[:600].decode("utf-8", "replace")
+        return f"<HTTP {self.status} {self.headers.get('content-type')!r} {body!r}>"
+
+
+def http_request(url, method="POST", body=None, headers=None, timeout=TIMEOUT,
+                 chunked=False):
+    """One request on a fresh connection; never waits more than timeout.
+    chunked: send the body with Transfer-Encoding: chunked (no Content-Length)."""
+    assert url.startswith("http://")
+    hostport, _, path = url[len("http://"):].partition("/")
+    host, _, port = hostport.rpartition(":")
+    host = host.strip("[]")
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        hdrs = {"Connection": "close"}
+        hdrs.update(headers or {})
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        if chunked and body is not None:
+            data = body
+            body = (data[i:i + 65536] for i in range(0, len(data), 65536))
+            hdrs["Transfer-Encoding"] = "chunked"
+        try:
+            conn.request(method, "/" + path, body=body, headers=hdrs,
+                         encode_chunked=chunked)
+        except (BrokenPipeError, ConnectionResetError):
+            # The server may answer (413) before it has read a large body.
+            pass
+        resp = conn.getresponse()
+        data = resp.read()
+        return Response(resp.status, resp.reason,
+                        {k.lower(): v for k, v in resp.getheaders()}, data)
+    finally:
+        conn.close()
+
+
+def post_json(url, obj, content_type="application/json", timeout=TIMEOUT):
+    body = obj if isinstance(obj, (bytes, str)) else json.dumps(obj)
+    headers = {"Content-Type": content_type} if content_type else {}
+    return http_request(url, "POST", body, headers, timeout)
+
+
+def webhook_request(tag=None, intent=None, params=None, intent_params=None,
+                    text="what's my balance", session="it-session"):
+    """A WebhookRequest as Dialogflow CX sends it. params go into
+    sessionInfo.parameters, intent_params into intentInfo.parameters (as
+    IntentParameterValue with originalValue and resolvedValue)."""
+    agent = "projects/it-project/locations/global/agents/0f4c8b1e-it"
+    req = {
+        "detectIntentResponseId": str(uuid.uuid4()),
+        "pageInfo": {"currentPage": agent + "/flows/00000000-0000-0000-0000-000000000000/pages/START_PAGE",
+                     "displayName": "Start Page"},
+        "sessionInfo": {"session": agent + "/sessions/" + session,
+                        "parameters": dict(params or {})},
+        "fulfillmentInfo": {"tag": tag} if tag else {},
+        "text": text,
+        "languageCode": "en",
+    }
+    if intent or intent_params:
+        req["intentInfo"] = {
+            "lastMatchedIntent": agent + "/intents/5b1e9c0d-it",
+            "displayName": intent or "",
+            "parameters": {k: {"originalValue": str(v), "resolvedValue": v}
+                           for k, v in (intent_params or {}).items()},
+            "confidence": 0.93,
+        }
+    return req
+
+
+def texts_of(resp_json):
+    """Every text of every fulfillmentResponse message, in order."""
+    out = []
+    fr = resp_json.get("fulfillmentResponse") or {}
+    for m in fr.get("messages") or []:
+        t = (m or {}).get("text")
+        if isinstance(t, dict):
+            out.extend(x for x in t.get("text") or [] if isinstance(x, str))
+    return out
+
+
+def session_params(resp_json):
+    return ((resp_json.get("sessionInfo") or {}).get("parameters")) or {}
+
+
+CAMEL = re.compile(r"^[a-z][A-Za-z0-9]*$")
+# Values under these keys are free-form (Struct / map) and may use any key.
+FREE_FORM = {"parameters", "payload", "metadata"}
+
+
+def camel_case_violations(node, path="$"):
+    bad = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            p = f"{path}.{k}"
+            if not CAMEL.match(k):
+                bad.append(p)
+            if k in FREE_FORM:
+                continue
+            bad.extend(camel_case_violations(v, p))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            bad.extend(camel_case_violations(v, f"{path}[{i}]"))
+    return bad
+
+
+def check_webhook_response(r, what):
+    assert r.status == 200, f"{what}: {r!r}"
+    ctype = (r.header("content-type") or "").replace(" ", "").lower()
+    assert ctype == "application/json;charset=utf-8", f"{what}: Content-Type {ctype!r}"
+    assert len(r.body) < 64 * 1024, f"{what}: response is {len(r.body)} bytes"
+    doc = r.json()
+    assert isinstance(doc, dict), f"{what}: not a JSON object: {r!r}"
+    extra = set(doc) - ALLOWED_TOP_LEVEL
+    assert not extra, f"{what}: top-level keys outside the WebhookResponse: {sorted(extra)}"
+    bad = camel_case_violations(doc)
+    assert not bad, f"{what}: keys that are not camelCase: {bad}"
+    texts = texts_of(doc)
+    assert any(t.strip() for t in texts), f"{what}: no text message: {r!r}"
+    return doc
+
+
+def check_error(r, status, what):
+    assert r.status == status, f"{what}: expected {status}, got {r!r}"
+    ctype = (r.header("content-type") or "").lower()
+    assert ctype.startswith("application/json"), f"{what}: Content-Type {ctype!r}"
+    doc = r.json()
+    assert isinstance(doc, dict) and set(doc) == {"error"}, f"{what}: {r!r}"
+    err = doc["error"]
+    assert isinstance(err, dict), f"{what}: {r!r}"
+    assert err.get("code") == status and not isinstance(err.get("code"), bool), f"{what}: {r!r}"
+    assert isinstance(err.get("message"), str) and err["message"], f"{what}: {r!r}"
+    return err["message"]
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, timeout, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() >= deadline:
+            return v
+        time.sleep(interval)
+
+
+def unix_accepts(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(1)
+    try:
+        s.connect(str(path))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def tcp_accepts(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def pid_alive(pid):
+    """True while pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def children_of(pid):
+    """Direct children of pid (from /proc/PID/task/*/children)."""
+    kids = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            kids.update(int(x) for x in (task / "children").read_text().split())
+    return {k for k in kids if pid_alive(k)}
+
+
+def tail(path, lines=40):
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError as e:
+        return f"({path}: {e})"
+
+
+def run(cmd, timeout=CMD_TIMEOUT, check=True, **kw):
+    """subprocess.run with a timeout, text output and a readable failure."""
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
+                       timeout=timeout, **kw)
+    if check and r.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, cmd))} exited {r.returncode}\n"
+                             f"stdout:\n{r.stdout}\nstderr:\n{r.stderr}")
+    return r
+
+
+class Proc:
+    """A foreground daemon in its own process group, output to a log file.
+    stop() sends SIGTERM, waits, then SIGKILLs the whole group."""
+
+    def __init__(self, name, argv, log, cwd=None, env=None):
+        self.name = name
+        self.argv = [str(a) for a in argv]
+        self.log = Path(log)
+        self._logf = open(self.log, "ab")
+        self.p = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                  stdout=self._logf, stderr=subprocess.STDOUT,
+                                  cwd=cwd, env=env, start_new_session=True)
+        self.pid = self.p.pid
+        _register_cleanup(self.stop)
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def stop(self, timeout=10):
+        if self.p.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        # Whatever is left in the group (stray workers) goes too.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.p.wait(timeout=5)
+        with contextlib.suppress(Exception):
+            self._logf.close()
+
+
+# --------------------------------------------------------------------------
+# Session fixtures: temp dir, PostgreSQL, the pool.
+
+@pytest.fixture(scope="session")
+def cxhook_bin():
+    return os.path.abspath(os.environ["CXHOOK"])
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    d = Path(tempfile.mkdtemp(prefix="cxhook-it-", dir="/tmp"))
+    d.chmod(0o755)  # the web servers' www-data workers must reach the socket
+    yield d
+    if os.environ.get("CXHOOK_IT_KEEP"):
+        print(f"\ncxhook integration: kept {d}")
+    else:
+        _run_cleanups()  # processes must be gone before their directory is
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres(workdir):
+    pgdir = workdir / "pg"
+    pg = REPO / "scripts" / "pg.sh"
+
+    def stop():
+        subprocess.run([str(pg), "stop", str(pgdir)], timeout=CMD_TIMEOUT,
+                       capture_output=True)
+
+    _register_cleanup(stop)
+    try:
+        run([pg, "start", pgdir], timeout=120)
+    except AssertionError as e:
+        pytest.fail(f"PostgreSQL did not start: {e}\n{tail(pgdir / 'postgres.log')}")
+    conninfo = run([pg, "conninfo", pgdir]).stdout.strip()
+    yield conninfo
+    stop()
+
+
+def write_pool_conf(path, listen, conninfo, workers=2, extra=""):
+    Path(path).write_text(f"""\
+; generated by tests/integration/conftest.py
+[pool]
+listen = {listen}
+socket_mode = 0666
+workers = {workers}
+deadline = 4500ms
+max_body = 1MiB
+
+[database]
+conninfo = {conninfo}
+
+[log]
+level = info
+{extra}""")
+    return Path(path)
+
+
+@pytest.fixture(scope="session")
+def pool_conf(workdir, postgres):
+    rundir = workdir / "run"
+    rundir.mkdir(mode=0o755, exist_ok=True)
+    rundir.chmod(0o755)
+    return write_pool_conf(workdir / "cxhook.conf", f"unix:{rundir}/cxhook.sock",
+                           postgres)
+
+
+@pytest.fixture(scope="session")
+def database(cxhook_bin, pool_conf, postgres):
+    """Migrated schema plus sql/demo/demo_data.sql."""
+    run([cxhook_bin, "migrate", "-c", pool_conf])
+    run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", postgres,
+         "-f", REPO / "sql" / "demo" / "demo_data.sql"])
+    return postgres
+
+
+class Pool:
+    def __init__(self, proc, sock, conf):
+        self.proc = proc
+        self.pid = proc.pid
+        self.sock = Path(sock) if sock else None
+        self.conf = conf
+        self.log = proc.log
+
+    def workers(self):
+        return children_of(self.pid)
+
+    def wait_workers(self, n, timeout=10):
+        return wait_until(lambda: len(self.workers()) == n and self.workers(), timeout)
+
+
+def start_pool(cxhook_bin, conf, listen, log, workers=2, timeout=15):
+    """Start `cxhook serve -c conf`; listen is the [pool] listen value (a
+    unix:PATH or a 127.0.0.1:PORT) and is waited for until it accepts."""
+    listen = str(listen)
+    if listen.startswith("unix:"):
+        sock = listen[len("unix:"):]
+        ready = lambda: unix_accepts(sock)  # noqa: E731
+    else:
+        host, _, port = listen.rpartition(":")
+        sock = None
+        ready = lambda: tcp_accepts(int(port), host.strip("[]"))  # noqa: E731
+    proc = Proc("cxhook", [cxhook_bin, "serve", "-c", conf], log)
+    ok = wait_until(lambda: not proc.alive() or ready(), timeout)
+    if not proc.alive() or not ok:
+        proc.stop()
+        pytest.fail(f"cxhook serve did not accept on {listen} within {timeout}s "
+                    f"(exit {proc.p.returncode})\n{tail(log)}")
+    pool = Pool(proc, sock, conf)
+    if not pool.wait_workers(workers, timeout=10):
+        pytest.fail(f"cxhook serve: expected {workers} workers, have "
+                    f"{sorted(pool.workers())}\n{tail(log)}")
+    return pool
+
+
+@pytest.fixture(scope="session")
+def pool(cxhook_bin, workdir, pool_conf, database):
+    p = start_pool(cxhook_bin, pool_conf, f"unix:{workdir}/run/cxhook.sock",
+                   workdir / "pool.log")
+    yield p
+    p.proc.stop()
+
+
+# --------------------------------------------------------------------------
+# Web servers, generated from the shipped snippets, started on first use.
+
+def _snippet(d, name, sock):
+    """conf/NAME with the socket path substituted, written into d."""
+    text = (REPO / "conf" / name).read_text()
+    assert SNIPPET_SOCKET in text, f"conf/{name} does not mention {SNIPPET_SOCKET}"
+    out = d / name
+    out.write_text(text.replace(SNIPPET_SOCKET, str(sock)))
+    return out
+
+
+def lighttpd_config(workdir, port, sock, tag="lighttpd"):
+    d = workdir / tag
+    (d / "upload").mkdir(parents=True, exist_ok=True)
+    (d / "upload").chmod(0o1777)
+    if IS_ROOT:  # lighttpd opens its error log after dropping privileges
+        shutil.chown(d, WEB_USER, WEB_USER)
+    www = workdir / "www"
+    www.mkdir(exist_ok=True)
+    snippet = _snippet(d, "lighttpd-cxhook.conf", sock)
+    user = (f'server.username = "{WEB_USER}"\nserver.groupname = "{WEB_USER}"\n'
+            if IS_ROOT else "")
+    conf = d / "lighttpd.conf"
+    conf.write_text(f"""\
+# generated by tests/integration/conftest.py
+server.document-root = "{www}"
+server.bind = "127.0.0.1"
+server.port = {port}
+server.errorlog = "{d}/error.log"
+server.upload-dirs = ( "{d}/upload" )
+server.max-worker = 0
+{user}mimetype.assign = ( ".json" => "application/json; charset=utf-8" )
+include "{snippet}"
+""")
+    return conf, ["lighttpd", "-D", "-f", conf], d / "error.log"
+
+
+def apache_config(workdir, port, sock, tag="apache"):
+    d = workdir / tag
+    (d / "run").mkdir(parents=True, exist_ok=True)
+    www = workdir / "www"
+    www.mkdir(exist_ok=True)
+    snippet = _snippet(d, "apache-cxhook.conf", sock)
+    mods = "/usr/lib/apache2/modules"
+    user = f"User {WEB_USER}\nGroup {WEB_USER}\n" if IS_ROOT else ""
+    conf = d / "apache2.conf"
+    conf.write_text(f"""\
+# generated by tests/integration/conftest.py
+ServerRoot "{d}"
+DefaultRuntimeDir "{d}/run"
+PidFile "{d}/run/apache2.pid"
+ErrorLog "{d}/error.log"
+LogLevel warn
+ServerName localhost
+Listen 127.0.0.1:{port}
+LoadModule mpm_event_module {mods}/mod_mpm_event.so
+LoadModule authz_core_module {mods}/mod_authz_core.so
+LoadModule authz_host_module {mods}/mod_authz_host.so
+LoadModule setenvif_module {mods}/mod_setenvif.so
+LoadModule proxy_module {mods}/mod_proxy.so
+LoadModule proxy_fcgi_module {mods}/mod_proxy_fcgi.so
+{user}StartServers 1
+ServerLimit 2
+MinSpareThreads 4
+MaxSpareThreads 32
+ThreadsPerChild 16
+MaxRequestWorkers 32
+DocumentRoot "{www}"
+<Directory />
+    Require all denied
+</Directory>
+Include "{snippet}"
+""")
+    return conf, ["/usr/sbin/apache2", "-f", conf, "-DFOREGROUND"], d / "error.log"
+
+
+def nginx_config(workdir, port, sock, tag="nginx"):
+    d = workdir / tag
+    d.mkdir(parents=True, exist_ok=True)
+    www = workdir / "www"
+    www.mkdir(exist_ok=True)
+    snippet = _snippet(d, "nginx-cxhook.conf", sock)
+    user = f"user {WEB_USER};\n" if IS_ROOT else ""
+    conf = d / "nginx.conf"
+    conf.write_text(f"""\
+# generated by tests/integration/conftest.py
+{user}worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/body;
+    fastcgi_temp_path {d}/fastcgi;
+    proxy_temp_path {d}/proxy;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    keepalive_timeout 0;
+    server {{
+        listen 127.0.0.1:{port};
+        server_name localhost;
+        root {www};
+        include {snippet};
+    }}
+}}
+""")
+    argv = ["nginx", "-p", d, "-e", d / "error.log", "-c", conf, "-g", "daemon off;"]
+    return conf, argv, d / "error.log"
+
+
+CONFIGS = {"lighttpd": lighttpd_config, "apache": apache_config, "nginx": nginx_config}
+
+
+class WebServer:
+    def __init__(self, name, proc, port, errlog):
+        self.name = name
+        self.proc = proc
+        self.port = port
+        self.errlog = errlog
+        self.base = f"http://127.0.0.1:{port}"
+        self.url = self.base + "/webhook"
+
+
+def start_web_server(name, workdir, sock, tag=None, timeout=15):
+    port = free_port()
+    tag = tag or name
+    conf, argv, errlog = CONFIGS[name](workdir, port, sock, tag)
+    proc = Proc(name, argv, workdir / f"{tag}.out")
+    ok = wait_until(lambda: not proc.alive() or tcp_accepts(port), timeout)
+    if not ok or not proc.alive():
+        proc.stop()
+        raise RuntimeError(f"{name} did not start on port {port}\n"
+                           f"output:\n{tail(proc.log)}\nerror log:\n{tail(errlog)}")
+    return WebServer(name, proc, port, errlog)
+
+
+class WebServers:
+    def __init__(self, workdir, pool):
+        self.workdir = workdir
+        self.pool = pool
+        self.started = {}
+        self.failed = {}
+
+    def get(self, name):
+        if name in self.failed:
+            pytest.fail(self.failed[name])
+        if name not in self.started:
+            try:
+                self.started[name] = start_web_server(name, self.workdir, self.pool.sock)
+            except RuntimeError as e:
+                self.failed[name] = str(e)
+                pytest.fail(str(e))
+        return self.started[name]
+
+    def stop(self):
+        for s in self.started.values():
+            s.proc.stop()
+
+
+@pytest.fixture(scope="session")
+def web(workdir, pool):
+    ws = WebServers(workdir, pool)
+    yield ws
+    ws.stop()
+
+
+@pytest.fixture(params=SERVERS)
+def server(request, web):
+    """Each web server in turn (tests using it run once per server)."""
+    return web.get(request.param)
+
+
+@pytest.fixture
+def lighttpd(web):
+    return web.get("lighttpd")
+
+
+# --------------------------------------------------------------------------
+# On failure, show the end of the pool's log.
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when == "call" and rep.failed:
+        pool_fixture = item.funcargs.get("pool") if hasattr(item, "funcargs") else None
+        wd = item.funcargs.get("workdir") if hasattr(item, "funcargs") else None
+        log = None
+        if pool_fixture is not None:
+            log = pool_fixture.log
+        elif wd is not None:
+            log = wd / "pool.log"
+        if log is not None and Path(log).exists():
+            rep.sections.append(("cxhook pool log (tail)", tail(log, 30)))

@@ -1,0 +1,154 @@
+"""The shared request corpus (tests/corpus/, see its README) through every
+web server: good requests get a valid WebhookResponse, bad ones their
+documented status, and none of them hurts a worker."""
+
+import json
+
+import pytest
+
+from conftest import (CORPUS, TEXT_BALANCE_10042, TEXT_DEFAULT, check_error,
+                      check_webhook_response, post_json, session_params,
+                      texts_of, webhook_request)
+
+GOOD = sorted((CORPUS / "requests").glob("*.json"))
+BAD = sorted((CORPUS / "bad").glob("*.json"))
+
+# Expected status for tests/corpus/bad/*; anything not listed: 400.
+BAD_STATUS = {
+    "oversized-2MiB-one-string.json": 413,
+    # null means "absent" under the proto3 JSON mapping (corpus README,
+    # contract section 3: "null counts as absent").
+    "wrong-type-everything-null.json": 200,
+    "wrong-type-tag-null.json": 200,
+    # "\u0000" inside a key is legal JSON.
+    "nul-escaped-in-key.json": 200,
+}
+
+# For these the 400 message must name the offending field (any one of).
+BAD_FIELD = {
+    "wrong-type-intent-parameters-string.json": ["parameters"],
+    "wrong-type-parameters-array.json": ["parameters"],
+    "wrong-type-text-object.json": ["text"],
+    "oneof-text-and-trigger-event-both-set.json": ["text", "triggerEvent"],
+}
+
+@pytest.fixture(scope="module")
+def workers_before(pool):
+    pids = pool.workers()
+    assert len(pids) == 2, f"expected 2 workers, have {sorted(pids)}"
+    return pids
+
+
+@pytest.mark.parametrize("path", GOOD, ids=[p.name for p in GOOD])
+def test_good_request(server, path, workers_before):
+    r = post_json(server.url, path.read_bytes())
+    check_webhook_response(r, f"{path.name} via {server.name}")
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.name for p in BAD])
+def test_bad_request(server, path, workers_before):
+    what = f"{path.name} via {server.name}"
+    status = BAD_STATUS.get(path.name, 400)
+    r = post_json(server.url, path.read_bytes())
+    if status == 200:
+        check_webhook_response(r, what)
+        return
+    message = check_error(r, status, what)
+    fields = BAD_FIELD.get(path.name)
+    if fields:
+        assert any(f in message for f in fields), \
+            f"{what}: the message should name {' or '.join(fields)}: {message!r}"
+
+
+def _generated():
+    """Hostile inputs by category, beyond the corpus files:
+    id -> (body, status, fields the 400 message may name, text expected)."""
+    base = webhook_request(tag="database-query",
+                           params={"query_type": "account_balance", "user_id": "10042"})
+    b = json.dumps(base)
+
+    def with_payload(raw):  # raw JSON text as the value of payload.x
+        return b[:-1] + ', "payload": {"x": ' + raw + '}}'
+
+    def nest(n):
+        return "[" * n + "]" * n
+
+    snake = dict(base)
+    snake["fulfillment_info"] = snake.pop("fulfillmentInfo")
+    return {
+        "bom": (b"\xef\xbb\xbf" + b.encode(), 400, None, None),
+        "trailing-comma": (b[:-1] + ",}", 400, None, None),
+        "top-level-string": ('"hello"', 400, None, None),
+        "top-level-null": ("null", 400, None, None),
+        "empty-object": ("{}", 200, None, TEXT_DEFAULT),
+        # 64 levels in all (request object, payload, 62 arrays) is the limit.
+        "depth-64": (with_payload(nest(62)), 200, None, TEXT_BALANCE_10042),
+        "depth-65": (with_payload(nest(63)), 400, None, None),
+        "depth-5000": (with_payload(nest(5000)), 400, None, None),
+        "lone-surrogate": (with_payload('"\\ud800"'), 400, None, None),
+        "surrogate-pair": (with_payload('"\\ud83d\\ude00"'), 200, None, TEXT_BALANCE_10042),
+        "number-1e308": (with_payload("1e308"), 200, None, TEXT_BALANCE_10042),
+        "number-minus-1e999": (with_payload("-1e999"), 400, None, None),
+        "duplicate-top-level-key": (b[:-1] + ', "text": "again"}', 400, None, None),
+        "unknown-field": (json.dumps(dict(base, somethingNew={"a": 1})), 200, None,
+                          TEXT_BALANCE_10042),
+        "snake-case-field-name": (json.dumps(snake), 200, None, TEXT_BALANCE_10042),
+        "field-under-both-names": (json.dumps(dict(base, fulfillment_info={"tag": "x"})), 400,
+                                   ["fulfillmentInfo", "fulfillment_info"], None),
+        "tag-number": (json.dumps(dict(base, fulfillmentInfo={"tag": 5})), 400, ["tag"], None),
+        "fulfillmentInfo-array": (json.dumps(dict(base, fulfillmentInfo=[])), 400,
+                                  ["fulfillmentInfo"], None),
+        "languageCode-number": (json.dumps(dict(base, languageCode=5)), 400,
+                                ["languageCode"], None),
+        "null-in-messages": (json.dumps(dict(base, messages=[None])), 400, ["messages"], None),
+        "oneof-text-transcript": (json.dumps(dict(base, transcript="x")), 400,
+                                  ["text", "transcript"], None),
+        "oneof-null-member": (json.dumps(dict(base, triggerEvent=None)), 200, None,
+                              TEXT_BALANCE_10042),
+        "score-numeric-string": (json.dumps(dict(base, sentimentAnalysisResult={
+            "score": "-0.5", "magnitude": 1})), 200, None, TEXT_BALANCE_10042),
+        "score-not-a-number": (json.dumps(dict(base, sentimentAnalysisResult={
+            "score": "abc"})), 400, ["score"], None),
+        "enum-unknown-name": (json.dumps(dict(base, pageInfo={"formInfo": {"parameterInfo": [
+            {"displayName": "a", "state": "NOPE"}]}})), 400, ["state"], None),
+    }
+
+
+GENERATED = _generated()
+
+
+@pytest.mark.parametrize("case", GENERATED)
+def test_generated_request(server, case, workers_before):
+    body, status, fields, text = GENERATED[case]
+    what = f"{case} via {server.name}"
+    r = post_json(server.url, body)
+    if status == 200:
+        doc = check_webhook_response(r, what)
+        if text:
+            assert text in texts_of(doc), f"{what}: {r!r}"
+        return
+    message = check_error(r, status, what)
+    if fields:
+        assert any(f in message for f in fields), \
+            f"{what}: the message should name {' or '.join(fields)}: {message!r}"
+
+
+def test_nul_in_tag_is_not_the_tag(server):
+    """"database-query\\u0000x" is a different tag: the default handler."""
+    req = webhook_request(tag="database-query\u0000x",
+                          params={"query_type": "account_balance", "user_id": "10042"})
+    r = post_json(server.url, json.dumps(req))
+    doc = check_webhook_response(r, server.name)
+    assert TEXT_BALANCE_10042 not in texts_of(doc), r
+
+
+def test_pool_survived_the_corpus(pool, lighttpd, workers_before):
+    """After everything above the pool still answers correctly, with the
+    very same workers (none crashed and was replaced)."""
+    r = post_json(lighttpd.url, webhook_request(
+        tag="database-query", params={"query_type": "account_balance", "user_id": "10042"}))
+    doc = check_webhook_response(r, "balance after the corpus")
+    assert TEXT_BALANCE_10042 in texts_of(doc), r
+    assert session_params(doc).get("balance") == 1250.75, r
+    assert pool.workers() == workers_before, \
+        f"workers changed: before {sorted(workers_before)}, now {sorted(pool.workers())}"

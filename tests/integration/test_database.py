@@ -1,0 +1,171 @@
+"""The pool when the database is slow, down, or comes back: business
+failures are 200 answers with error_occurred / error_code, sent within the
+deadline, and the workers recover by themselves."""
+
+import concurrent.futures
+import contextlib
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import (CMD_TIMEOUT, REPO, TEXT_BALANCE_10042, TEXT_DEFAULT,
+                      check_webhook_response, http_request, post_json, run,
+                      session_params, start_pool, start_web_server, texts_of,
+                      wait_until, webhook_request, write_pool_conf)
+
+DEADLINE = 4.5  # [pool] deadline in the generated configs
+SLACK = 1.0
+BALANCE = webhook_request(tag="database-query",
+                          params={"query_type": "account_balance", "user_id": "10042"})
+LOCK_APP = "cxhook-it-lock"
+
+
+def psql(conninfo, sql):
+    return run(["psql", "-X", "-Atq", "-d", conninfo, "-c", sql]).stdout.strip()
+
+
+@contextlib.contextmanager
+def locked_accounts(conninfo, seconds=15):
+    """Hold an ACCESS EXCLUSIVE lock on accounts, so balance queries block."""
+    env = dict(os.environ, PGAPPNAME=LOCK_APP)
+    p = subprocess.Popen(["psql", "-X", "-q", "-d", conninfo, "-c",
+                          f"BEGIN; LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE; "
+                          f"SELECT pg_sleep({seconds}); COMMIT;"],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        held = wait_until(lambda: psql(conninfo, (
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE c.relname = 'accounts' AND l.mode = 'AccessExclusiveLock' AND l.granted")) == "1",
+            timeout=10)
+        assert held, "could not lock the accounts table"
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            psql(conninfo, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           f"WHERE application_name = '{LOCK_APP}'")
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=5)
+
+
+def timed_post(url, obj, timeout=DEADLINE + 4):
+    t0 = time.monotonic()
+    r = post_json(url, obj, timeout=timeout)
+    return r, time.monotonic() - t0
+
+
+def assert_balance_ok(server):
+    r = post_json(server.url, BALANCE)
+    doc = check_webhook_response(r, f"balance via {server.name}")
+    assert TEXT_BALANCE_10042 in texts_of(doc), r
+
+
+def test_deadline_with_a_blocked_query(database, web):
+    """Both workers stuck behind a table lock: each caller still gets a 200
+    apology with error_code "deadline" within the deadline, and the workers
+    are fine afterwards."""
+    servers = [web.get("lighttpd"), web.get("apache")]
+    with locked_accounts(database):
+        with concurrent.futures.ThreadPoolExecutor(2) as ex:
+            results = list(ex.map(lambda s: (s, timed_post(s.url, BALANCE)), servers))
+    for s, (r, elapsed) in results:
+        doc = check_webhook_response(r, f"blocked balance via {s.name}")
+        params = session_params(doc)
+        assert params.get("error_occurred") is True, r
+        assert params.get("error_code") == "deadline", r
+        assert "balance" not in params, r
+        assert elapsed < DEADLINE + SLACK, f"{s.name}: answered after {elapsed:.2f}s"
+    for s in servers:
+        for _ in range(2):
+            assert_balance_ok(s)
+
+
+def test_deadline_counts_from_nginx_request_start(database, web):
+    """Three callers, two workers, the table locked: the third request waits
+    in the pool's queue. nginx passes REQUEST_START (conf/nginx-cxhook.conf),
+    so that caller too must be answered within the deadline it was promised
+    (contract section 2: "every webhook answer is sent within this")."""
+    nginx = web.get("nginx")
+    with locked_accounts(database):
+        with concurrent.futures.ThreadPoolExecutor(3) as ex:
+            results = list(ex.map(lambda _: timed_post(nginx.url, BALANCE), range(3)))
+    seen = [(r.status, r.body[:120].decode("utf-8", "replace"), round(e, 2)) for r, e in results]
+    assert all(e < DEADLINE + SLACK for r, e in results), \
+        f"answers later than the {DEADLINE} s deadline: {seen}"
+    for r, elapsed in results:
+        # A caller still waiting gets the spoken apology, not an HTTP error
+        # (contract section 3: "deadline reached" is a business failure).
+        doc = check_webhook_response(r, f"blocked balance via nginx (all: {seen})")
+        assert session_params(doc).get("error_code") == "deadline", f"{r!r} (all: {seen})"
+    assert_balance_ok(nginx)
+
+
+def test_database_restart(pool, lighttpd, workdir):
+    """PostgreSQL goes away and comes back: database_unavailable and a 503
+    health check meanwhile, then normal answers without restarting the pool."""
+    pg = REPO / "scripts" / "pg.sh"
+    pgdir = workdir / "pg"
+    workers = pool.workers()
+    run([pg, "stop", pgdir], timeout=CMD_TIMEOUT)
+    try:
+        r = post_json(lighttpd.url, BALANCE)
+        doc = check_webhook_response(r, "balance with the database down")
+        params = session_params(doc)
+        assert params.get("error_occurred") is True, r
+        assert params.get("error_code") == "database_unavailable", r
+        assert "balance" not in params, r
+        h = http_request(lighttpd.base + "/healthz", "GET")
+        assert h.status == 503, h
+        assert h.json().get("database") != "ok", h
+        # Requests that need no database still work.
+        r = post_json(lighttpd.url, webhook_request(tag="no-such-tag"))
+        assert TEXT_DEFAULT in texts_of(check_webhook_response(r, "default, database down")), r
+    finally:
+        run([pg, "start", pgdir], timeout=120)
+
+    def recovered():
+        r = post_json(lighttpd.url, BALANCE)
+        return r.status == 200 and TEXT_BALANCE_10042 in texts_of(r.json())
+
+    assert wait_until(recovered, timeout=5, interval=0.2), "no recovery within 5 s"
+    for _ in range(4):  # both workers, not just one
+        assert_balance_ok(lighttpd)
+    assert http_request(lighttpd.base + "/healthz", "GET").status == 200
+    assert pool.workers() == workers, "workers were replaced instead of reconnecting"
+
+
+def test_database_down_at_start(cxhook_bin, workdir):
+    """A pool whose database does not exist yet starts and answers."""
+    rundir = workdir / "run-nodb"
+    rundir.mkdir(mode=0o755, exist_ok=True)
+    sock = rundir / "cxhook.sock"
+    conf = write_pool_conf(workdir / "nodb.conf", f"unix:{sock}",
+                           f"host={workdir}/no-such-pg port=5432 dbname=cxhook user=cxhook")
+    p = start_pool(cxhook_bin, conf, f"unix:{sock}", workdir / "pool-nodb.log")
+    ws = None
+    try:
+        ws = start_web_server("lighttpd", workdir, sock, tag="lighttpd-nodb")
+        r = post_json(ws.url, BALANCE)
+        params = session_params(check_webhook_response(r, "balance, no database"))
+        assert params.get("error_code") == "database_unavailable", r
+        assert params.get("error_occurred") is True, r
+        h = http_request(ws.base + "/healthz", "GET")
+        assert h.status == 503, h
+        r = post_json(ws.url, webhook_request(tag="no-such-tag"))
+        assert TEXT_DEFAULT in texts_of(check_webhook_response(r, "default, no database")), r
+    finally:
+        if ws:
+            ws.proc.stop()
+        p.proc.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_lock_left(database):
+    yield
+    with contextlib.suppress(Exception):
+        psql(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       f"WHERE application_name = '{LOCK_APP}'")

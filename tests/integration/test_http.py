@@ -1,0 +1,110 @@
+"""HTTP semantics of the webhook, the same behind every web server:
+405 / 415 / 413, and the health endpoint."""
+
+import json
+
+import pytest
+
+from conftest import (check_error, check_webhook_response, http_request,
+                      post_json, webhook_request)
+
+BALANCE = json.dumps(webhook_request(
+    tag="database-query", params={"query_type": "account_balance", "user_id": "10042"}))
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_method_not_allowed(server, method):
+    body = BALANCE if method == "PUT" else None
+    headers = {"Content-Type": "application/json"} if body else {}
+    r = http_request(server.url, method, body, headers)
+    check_error(r, 405, f"{method} via {server.name}")
+    allow = [m.strip() for m in (r.header("allow") or "").split(",")]
+    assert "POST" in allow, f"405 without 'Allow: POST': {r.headers}"
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded", None],
+                         ids=["text-plain", "form-urlencoded", "missing"])
+def test_unsupported_media_type(server, ctype):
+    r = post_json(server.url, BALANCE, content_type=ctype)
+    check_error(r, 415, f"Content-Type {ctype!r} via {server.name}")
+
+
+@pytest.mark.parametrize("ctype", ["application/json; charset=utf-8",
+                                   "application/json;charset=UTF-8",
+                                   "Application/JSON"])
+def test_json_content_type_variants(server, ctype):
+    r = post_json(server.url, BALANCE, content_type=ctype)
+    check_webhook_response(r, f"Content-Type {ctype!r} via {server.name}")
+
+
+def test_body_too_large(server):
+    big = json.dumps(webhook_request(tag="database-query",
+                                     params={"query_type": "account_balance",
+                                             "user_id": "10042",
+                                             "padding": "x" * (2 << 20)}))
+    assert len(big) > 2 << 20
+    r = post_json(server.url, big)
+    check_error(r, 413, f"2 MiB body via {server.name}")
+
+
+def test_body_just_under_limit(server):
+    """A body a little below max_body (1 MiB) is still accepted."""
+    req = webhook_request(tag="database-query",
+                          params={"query_type": "account_balance", "user_id": "10042",
+                                  "padding": "x" * (1000 * 1024)})
+    body = json.dumps(req)
+    assert len(body) < 1 << 20
+    r = post_json(server.url, body)
+    check_webhook_response(r, f"{len(body)} byte body via {server.name}")
+
+
+@pytest.mark.parametrize("size,status", [(300 * 1024, 200), (1500 * 1024, 413)],
+                         ids=["300KiB", "1500KiB"])
+def test_chunked_body(server, size, status):
+    """A chunked body may reach the pool with no CONTENT_LENGTH (Apache
+    streams large ones): it is read to the end, and max_body still holds."""
+    body = json.dumps(webhook_request(tag="database-query",
+                                      params={"query_type": "account_balance",
+                                              "user_id": "10042", "padding": "x" * size}))
+    r = http_request(server.url, "POST", body, {"Content-Type": "application/json"},
+                     chunked=True)
+    what = f"{len(body)} byte chunked body via {server.name}"
+    if status == 200:
+        check_webhook_response(r, what)
+    else:
+        check_error(r, status, what)
+
+
+def test_webhook_under_another_path(server):
+    """Only the last path segment matters: /webhook/anything is the webhook."""
+    r = post_json(server.url + "/projects/x/agent?x=1", BALANCE)
+    check_webhook_response(r, f"/webhook/... via {server.name}")
+
+
+def test_healthz(server):
+    r = http_request(server.base + "/healthz", "GET")
+    assert r.status == 200, r
+    assert r.json() == {"status": "ok", "database": "ok"}, r
+
+
+def test_metrics(server):
+    r = http_request(server.base + "/metrics", "GET")
+    assert r.status == 200, r
+    assert (r.header("content-type") or "").startswith("text/plain"), r.headers
+    text = r.body.decode("utf-8")
+    assert "# TYPE " in text and "cxhook_" in text, text[:500]
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            assert name and float(value) == float(value), f"not a sample line: {line!r}"
+
+
+def test_status(server, pool):
+    r = http_request(server.base + "/status", "GET")
+    assert r.status == 200, r
+    doc = r.json()
+    assert isinstance(doc, dict), r
+    text = json.dumps(doc)
+    assert str(pool.pid) in text, f"master pid {pool.pid} not in {text[:400]}"
+    for pid in pool.workers():
+        assert str(pid) in text, f"worker pid {pid} not in {text[:400]}"

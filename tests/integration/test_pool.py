@@ -1,0 +1,135 @@
+"""The prefork pool itself: a killed worker is replaced, silent clients do
+not starve it, and SIGTERM / SIGINT stop everything."""
+
+import concurrent.futures
+import os
+import signal
+import socket
+import time
+
+import pytest
+
+from conftest import (TEXT_BALANCE_10042, check_webhook_response, free_port,
+                      pid_alive, post_json, run, start_pool, tcp_accepts,
+                      texts_of, wait_until, webhook_request, write_pool_conf)
+
+BALANCE = webhook_request(tag="database-query",
+                          params={"query_type": "account_balance", "user_id": "10042"})
+
+
+def assert_balance(server, timeout=5.0):
+    r = post_json(server.url, BALANCE, timeout=timeout)
+    doc = check_webhook_response(r, f"balance via {server.name}")
+    assert TEXT_BALANCE_10042 in texts_of(doc), r
+
+
+def test_more_callers_than_workers(server, pool):
+    """48 requests from 12 threads at 2 workers: every one is answered
+    correctly (they queue; nothing is dropped or mixed up)."""
+    users = [("10042", "$1,250.75"), ("20001", "€310.00"), ("10043", "$98,234.10")]
+
+    def one(i):
+        uid, figure = users[i % len(users)]
+        r = post_json(server.url, webhook_request(
+            tag="database-query", params={"query_type": "account_balance", "user_id": uid}))
+        return r.status == 200 and any(figure in t for t in texts_of(r.json())), (uid, r)
+
+    with concurrent.futures.ThreadPoolExecutor(12) as ex:
+        results = list(ex.map(one, range(48)))
+    bad = [res for ok, res in results if not ok]
+    assert not bad, f"{len(bad)} of 48 failed, e.g. {bad[:3]}"
+    assert len(pool.workers()) == 2
+
+
+def test_killed_worker_is_replaced(pool, lighttpd):
+    before = pool.wait_workers(2)
+    assert before, f"expected 2 workers, have {sorted(pool.workers())}"
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    after = wait_until(lambda: (lambda w: len(w) == 2 and victim not in w and w)(pool.workers()),
+                       timeout=5)
+    assert after, f"no replacement for worker {victim} within 5 s: {sorted(pool.workers())}"
+    assert pool.proc.alive(), "the master died"
+    assert after - before, f"no new worker pid: {sorted(after)}"
+    for _ in range(6):
+        assert_balance(lighttpd)
+
+
+def test_silent_clients_do_not_starve_the_pool(pool, lighttpd):
+    """Two connections that never send a byte (one per worker) must not stop
+    the pool answering. The pool may take a few seconds to drop them."""
+    assert pool.wait_workers(2)
+    silent = []
+    try:
+        for _ in range(2):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(2)
+            s.connect(str(pool.sock))
+            silent.append(s)
+        time.sleep(0.3)  # let both workers accept them
+        t0 = time.monotonic()
+        # lighttpd's read-timeout (conf/lighttpd-cxhook.conf) is 10 s.
+        assert_balance(lighttpd, timeout=9.5)
+        elapsed = time.monotonic() - t0
+        assert elapsed < 9.5, f"answered only after {elapsed:.1f}s"
+    finally:
+        for s in silent:
+            s.close()
+    assert pool.proc.alive()
+    # And the pool is quick again afterwards.
+    t0 = time.monotonic()
+    assert_balance(lighttpd)
+    assert time.monotonic() - t0 < 2
+
+
+def free_port6():
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+        s.bind(("::1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("signo,transport", [(signal.SIGTERM, "unix"), (signal.SIGINT, "tcp"),
+                                             (signal.SIGTERM, "tcp6")],
+                         ids=["SIGTERM-unix", "SIGINT-tcp", "SIGTERM-tcp6"])
+def test_signal_stops_master_and_workers(cxhook_bin, workdir, database, signo, transport):
+    """On its own pool instance, not the session's; first one request
+    straight over FastCGI (cxhook send unix:... / tcp:...)."""
+    tag = f"stop-{transport}"
+    rundir = workdir / f"run-{tag}"
+    rundir.mkdir(mode=0o755, exist_ok=True)
+    if transport == "unix":
+        sock = rundir / "cxhook.sock"
+        listen = target = f"unix:{sock}"
+    elif transport == "tcp":
+        host, port = "127.0.0.1", free_port()
+        listen = f"{host}:{port}"
+        target = f"tcp:{listen}"
+    else:
+        host, port = "::1", free_port6()
+        listen = f"[{host}]:{port}"
+        target = f"tcp:{listen}"
+    conf = write_pool_conf(workdir / f"{tag}.conf", listen, database)
+    p = start_pool(cxhook_bin, conf, listen, workdir / f"pool-{tag}.log")
+    try:
+        workers = p.workers()
+        assert len(workers) == 2
+        r = run([cxhook_bin, "send", target, "--tag", "database-query",
+                 "--param", "query_type=account_balance", "--param", "user_id=10042"],
+                timeout=15, check=False)
+        assert r.returncode == 0 and "$1,250.75" in r.stdout, r
+        os.kill(p.pid, signo)
+        t0 = time.monotonic()
+        try:
+            rc = p.proc.p.wait(timeout=10)
+        except Exception:
+            pytest.fail(f"master {p.pid} still running 10 s after signal {signo}")
+        left = 10 - (time.monotonic() - t0)
+        gone = wait_until(lambda: not any(pid_alive(w) for w in workers), max(left, 0.5))
+        assert gone, f"workers left behind: {[w for w in workers if pid_alive(w)]}"
+        assert rc in (0, -signo), f"master exit status {rc} after signal {signo}"
+        if transport == "unix":
+            assert not sock.exists(), f"{sock} left behind"
+        else:
+            assert not tcp_accepts(port, host), f"{listen} still accepts"
+    finally:
+        p.proc.stop()
