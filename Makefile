@@ -12,7 +12,7 @@
 
 PREFIX		?= /usr/local
 DESTDIR		?=
-PKGS		:= fcgi json-c libpq libcurl inih libsystemd
+PKGS		:= fcgi json-c libpq libcurl inih libsystemd icu-uc
 PKG_CONFIG	?= pkg-config
 
 ifneq ($(SANITIZE),)

@@ -162,13 +162,27 @@ struct cx_time {
 /*
  * @sys.date as {"year","month","day"} or "YYYY-MM-DD" (a leading date of an
  * ISO date-time is taken too); @sys.time as {"hours","minutes","seconds"}
- * with keys possibly missing (missing = 0), or "HH:MM[:SS]", optionally
- * followed by am/pm.  Range checks (month 13, 25:00) fail; whether a day
+ * with minutes and seconds possibly missing (missing = 0; hours are
+ * required), or "HH:MM[:SS]", optionally followed by am/pm.  Range checks (month 13, 25:00) fail; whether a day
  * exists in its month (Feb 30) is the caller's question.
  */
 bool	cx_param_date(const struct cx_request *, const char *, struct cx_date *);
 bool	cx_param_time(const struct cx_request *, const char *, struct cx_time *);
 bool	cx_date_valid(const struct cx_date *);	/* Feb 30 is not */
+
+/*
+ * Any JSON object from outside (an upstream API's answer): strictly
+ * checked like a request, then read with cx_value_*.  body must be
+ * writable and NUL-terminated at body[len].
+ */
+struct cx_doc {
+	struct json_object	*root;
+};
+
+int		cx_doc_parse(char *body, size_t len, struct cx_doc *,
+		    struct cx_err *);
+struct cx_value	cx_doc_root(const struct cx_doc *);
+void		cx_doc_free(struct cx_doc *);
 
 /* ---- responses ---- */
 
@@ -190,6 +204,9 @@ void	cx_resp_say(struct cx_response *, const char *, ...)
 void	cx_resp_payload(struct cx_response *, struct json_object *);
 /* A liveAgentHandoff message; takes ownership of metadata (may be NULL). */
 void	cx_resp_handoff(struct cx_response *, struct json_object *metadata);
+/* The same, with metadata {"reason": reason, "sentimentScore": score}. */
+void	cx_resp_handoff_reason(struct cx_response *, const char *reason,
+	    double score);
 void	cx_resp_merge(struct cx_response *, enum cx_merge);
 
 /*

@@ -119,6 +119,18 @@ cx_resp_handoff(struct cx_response *r, json_object *metadata)
 }
 
 void
+cx_resp_handoff_reason(struct cx_response *r, const char *reason,
+    double score)
+{
+	json_object	*md = json_object_new_object();
+
+	json_object_object_add(md, "reason", json_object_new_string(reason));
+	json_object_object_add(md, "sentimentScore",
+	    json_object_new_double(score));
+	cx_resp_handoff(r, md);
+}
+
+void
 cx_resp_merge(struct cx_response *r, enum cx_merge m)
 {
 	r->merge = m;
@@ -167,13 +179,50 @@ cx_resp_set_str(struct cx_response *r, const char *name, const char *s)
 	cx_resp_set_json(r, name, json_object_new_string(s));
 }
 
+/* RFC 8259 number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool
+is_json_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		s += strspn(s, "0123456789");
+	else
+		return false;
+	if (*s == '.') {
+		s++;
+		if (strspn(s, "0123456789") == 0)
+			return false;
+		s += strspn(s, "0123456789");
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (strspn(s, "0123456789") == 0)
+			return false;
+		s += strspn(s, "0123456789");
+	}
+	return *s == '\0';
+}
+
 void
 cx_resp_set_number_text(struct cx_response *r, const char *name,
     const char *text)
 {
-	/* json-c prints the text given, so "1250.75" stays exact. */
-	cx_resp_set_json(r, name,
-	    json_object_new_double_s(strtod(text, NULL), text));
+	/*
+	 * json-c prints the text given, so "1250.75" stays exact; text that
+	 * is not a JSON number would make the whole response invalid, so it
+	 * goes through a double instead.
+	 */
+	if (is_json_number(text))
+		cx_resp_set_json(r, name,
+		    json_object_new_double_s(strtod(text, NULL), text));
+	else
+		cx_resp_set_json(r, name,
+		    json_object_new_double(strtod(text, NULL)));
 }
 
 void

@@ -53,17 +53,23 @@ cx_param(const struct cx_request *req, const char *name)
 /* 2^53: beyond it a double no longer holds every integer. */
 #define EXACT_INT_MAX	9007199254740992.0
 
+/* The shortest text that reads back as the same double (19.99, not 19.989999999999998). */
 static bool
 num_text(double d, char *buf, size_t bufsz)
 {
-	int	n;
+	int	n = -1, prec;
 
 	if (!isfinite(d))
 		return false;
 	if (d == floor(d) && fabs(d) <= EXACT_INT_MAX)
 		n = snprintf(buf, bufsz, "%.0f", d);
-	else
-		n = snprintf(buf, bufsz, "%.17g", d);
+	else {
+		for (prec = 15; prec <= 17; prec++) {
+			n = snprintf(buf, bufsz, "%.*g", prec, d);
+			if (n > 0 && (size_t)n < bufsz && strtod(buf, NULL) == d)
+				break;
+		}
+	}
 	return n > 0 && (size_t)n < bufsz;
 }
 
@@ -99,10 +105,13 @@ value_text(struct cx_value v, char *buf, size_t bufsz)
 	if (cx_value_num(v, &d))
 		return num_text(d, buf, bufsz);
 	if (cx_value_type(v) == CX_OBJECT) {
-		for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
-			if (value_text(cx_value_get(v, members[i]), buf,
-			    bufsz))
+		for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+			struct cx_value	m = cx_value_get(v, members[i]);
+
+			if (cx_value_type(m) == CX_STRING &&
+			    value_text(m, buf, bufsz))
 				return true;
+		}
 	}
 	return false;
 }
@@ -123,9 +132,11 @@ str_to_long(struct cx_str s, long *out)
 	if (!copy_str(s, tmp, sizeof(tmp)))
 		return false;
 	d = strtod(tmp, &end);
+	if (end == tmp)
+		return false;
 	while (isspace((unsigned char)*end))
 		end++;
-	if (end == tmp || *end != '\0' || !isfinite(d) || d != floor(d) ||
+	if (*end != '\0' || !isfinite(d) || d != floor(d) ||
 	    fabs(d) > EXACT_INT_MAX)
 		return false;
 	*out = (long)d;
@@ -144,9 +155,11 @@ cx_param_num(const struct cx_request *req, const char *name, double *out)
 	if (!cx_value_str(v, &s) || !copy_str(s, tmp, sizeof(tmp)))
 		return false;
 	*out = strtod(tmp, &end);
+	if (end == tmp)
+		return false;
 	while (isspace((unsigned char)*end))
 		end++;
-	return end != tmp && *end == '\0' && isfinite(*out);
+	return *end == '\0' && isfinite(*out);
 }
 
 bool

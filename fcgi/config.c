@@ -72,6 +72,8 @@ static const struct cf_key keys[] = {
 	    0, 0, 0, NULL },
 	{ "booking", "forward_token_file", CF_SECRET_FILE,
 	    OFF(booking_forward_token), NULL, 0, 0, 0, "booking-forward-token" },
+	{ "booking", "timezone", CF_STR, OFF(booking_timezone), "UTC", 0, 0, 0,
+	    NULL },
 	{ "handoff", "sentiment_below", CF_DOUBLE, OFF(sentiment_below), NULL,
 	    -1, 1, OFF(has_sentiment_below), NULL },
 	{ "log", "level", CF_LEVEL, OFF(log_level), "info", 0, 0, 0, NULL },
@@ -100,9 +102,13 @@ parse_duration_ms(const char *s, int64_t *out)
 	double	 v;
 	size_t	 i;
 
+	/* Plain decimals only: no sign, hex, exponent, inf or nan. */
+	if (strspn(s, "0123456789.") == 0 || !(s[0] >= '0' && s[0] <= '9'))
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || errno != 0 || v < 0)
+	if (end == s || errno != 0 || !(v >= 0) ||
+	    (size_t)(end - s) != strspn(s, "0123456789."))
 		return -1;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].unit) == 0) {
@@ -127,9 +133,12 @@ parse_size(const char *s, int64_t *out)
 	double	 v;
 	size_t	 i;
 
+	if (!(s[0] >= '0' && s[0] <= '9'))
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || errno != 0 || v < 0)
+	if (end == s || errno != 0 || !(v >= 0) ||
+	    (size_t)(end - s) != strspn(s, "0123456789."))
 		return -1;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].unit) == 0) {

@@ -43,6 +43,7 @@ struct config {
 	/* [booking] */
 	char		*booking_forward_url;
 	char		*booking_forward_token;
+	char		*booking_timezone;	/* IANA name, e.g. Europe/London */
 
 	/* [handoff] */
 	double		 sentiment_below;

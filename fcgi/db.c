@@ -50,6 +50,28 @@ static const struct {
 	    "        LIMIT $2::int) t ON true"
 	    " WHERE a.user_id = $1"
 	    " ORDER BY t.occurred_at DESC, t.id DESC", 2 },
+	[DB_LIST_SERVICES] = {
+	    "SELECT name, to_char(opens, 'FMHH12:MI AM'),"
+	    "       to_char(closes, 'FMHH12:MI AM')"
+	    "  FROM services ORDER BY name", 0 },
+	[DB_BOOK] = {
+	    "SELECT outcome, confirmation_id, service, slot_date::text,"
+	    "       to_char(slot_time, 'HH24:MI'), say_date, say_time,"
+	    "       to_char(opens, 'FMHH12:MI AM'),"
+	    "       to_char(closes, 'FMHH12:MI AM'),"
+	    "       array_to_string(free_slots, '|')"
+	    "  FROM cxhook_book($1, $2::date, $3::time, $4, $5, $6, $7, $8,"
+	    "       $9, $10, $11::boolean)", 11 },
+	[DB_BOOKING_STATUS] = {
+	    "SELECT b.confirmation_id, b.service, b.status,"
+	    "       cxhook_say_date(b.starts_at AT TIME ZONE $2),"
+	    "       cxhook_say_time(b.starts_at AT TIME ZONE $2),"
+	    "       (b.starts_at AT TIME ZONE $2)::date::text,"
+	    "       to_char(b.starts_at AT TIME ZONE $2, 'HH24:MI')"
+	    "  FROM bookings b WHERE b.confirmation_id = upper(btrim($1))", 2 },
+	[DB_BOOKING_CANCEL] = {
+	    "SELECT outcome, service, say_date, say_time"
+	    "  FROM cxhook_cancel($1, $2, $3::boolean)", 3 },
 };
 
 struct db {
@@ -323,7 +345,12 @@ pg_exec(void *arg, enum db_stmt s, const char *const *params, int nparams,
 	memset(out, 0, sizeof(*out));
 	if (s < 0 || s >= DB_NSTMTS || nparams != stmts[s].nparams)
 		return WH_INTERNAL;
-	/* Statements here are reads, so one retry on a fresh connection is safe. */
+	/*
+	 * One retry on a fresh connection is safe: the statements are reads,
+	 * or writes made idempotent in SQL (cxhook_book by request key,
+	 * cxhook_cancel by state), so a write that committed before the
+	 * connection broke is found, not repeated.
+	 */
 	st = exec_once(db, s, params, nparams, out, deadline_ms, &retry);
 	if (st != WH_OK && retry && now_ms() < deadline_ms)
 		st = exec_once(db, s, params, nparams, out, deadline_ms,

@@ -31,6 +31,21 @@
 #define DRAIN_MAX	(64 * 1024 * 1024)
 
 void
+http_settings(struct http_app *app, const struct config *cfg)
+{
+	struct wh_settings	*s = &app->settings;
+
+	memset(s, 0, sizeof(*s));
+	s->weather_url = cfg->weather_url;
+	s->weather_key = cfg->weather_api_key;
+	s->weather_ttl_ms = cfg->weather_cache_ttl_ms;
+	s->has_sentiment_below = cfg->has_sentiment_below;
+	s->sentiment_below = cfg->sentiment_below;
+	s->time_zone = cfg->booking_timezone;
+	s->forward_bookings = cfg->booking_forward_url != NULL;
+}
+
+void
 http_out_init(struct http_out *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -119,7 +134,9 @@ is_json_type(const char *ct)
 	p += 7;
 	while (*p == ' ' || *p == '=' || *p == '"')
 		p++;
-	return strncasecmp(p, "utf-8", 5) == 0 || strncasecmp(p, "utf8", 4) == 0;
+	n = strcspn(p, " \t;\"");
+	return (n == 5 && strncasecmp(p, "utf-8", 5) == 0) ||
+	    (n == 4 && strncasecmp(p, "utf8", 4) == 0);
 }
 
 /* Constant time, so the token cannot be guessed byte by byte. */
@@ -265,6 +282,11 @@ webhook(struct http_app *app, const struct http_in *in, struct http_out *out)
 	ctx.resp = cx_response_new();
 	ctx.db_ops = app->db_ops;
 	ctx.db = app->db;
+	ctx.http_ops = app->http_ops;
+	ctx.http = app->http;
+	ctx.weather_cache = app->weather_cache;
+	ctx.settings = &app->settings;
+	ctx.random = app->random;
 	ctx.deadline_ms = in->started_ms + app->cfg->deadline_ms;
 	dispatch(&ctx, route);
 	out->status = 200;

@@ -10,11 +10,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "handlers/wh.h"
 #include "lib/buf.h"
 
 struct config;
 struct scoreboard;
 struct sb_slot;
+struct shcache;
+struct http_ops;
 struct db;
 struct db_ops;
 
@@ -44,11 +47,18 @@ struct http_app {
 	const struct config	*cfg;
 	const struct db_ops	*db_ops;
 	void			*db;
+	const struct http_ops	*http_ops;
+	void			*http;
+	struct shcache		*weather_cache;
+	void			(*random)(void *, size_t);
+	struct wh_settings	 settings;
 	struct scoreboard	*sb;	/* NULL outside a pool */
 	struct sb_slot		*slot;	/* this worker's, or NULL */
 	struct buf		 body;	/* reused request body buffer */
 };
 
+/* Fills app->settings from the configuration. */
+void	http_settings(struct http_app *, const struct config *);
 void	http_out_init(struct http_out *);
 void	http_out_clear(struct http_out *);
 void	http_handle(struct http_app *, const struct http_in *,

@@ -37,6 +37,7 @@
 #include "fcgi/listen.h"
 #include "fcgi/pool.h"
 #include "fcgi/scoreboard.h"
+#include "lib/shcache.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
@@ -45,6 +46,8 @@
 /* A worker that dies younger than this counts as a crash for back-off. */
 #define MIN_LIFETIME_MS	1000
 #define BACKOFF_MAX_MS	5000
+/* Distinct places remembered by the weather cache. */
+#define WEATHER_CACHE_ENTRIES	1024
 
 struct worker {
 	pid_t		pid;
@@ -55,6 +58,7 @@ struct worker {
 
 struct master {
 	struct config	*cfg;
+	struct pool_shared shared;
 	struct scoreboard *sb;
 	int		 listen_fd;
 	char		*unix_path;
@@ -125,7 +129,7 @@ spawn(struct master *m)
 		close(m->pipe_rd);
 		close(m->pipe_wr);
 		m->sb->slots[slot].pid = getpid();
-		worker_run(m->cfg, m->listen_fd, master_pid, m->sb, slot);
+		worker_run(m->cfg, m->listen_fd, master_pid, &m->shared, slot);
 	}
 	m->sb->slots[slot].pid = pid;
 	m->workers = xreallocarray(m->workers, m->n_workers + 1,
@@ -352,6 +356,9 @@ pool_run(struct config *cfg)
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
 	m.sb = sb_create();
+	m.shared.sb = m.sb;
+	/* Before any fork: every worker maps the same cache. */
+	m.shared.weather_cache = shcache_create(WEATHER_CACHE_ENTRIES);
 	master_signals(&m);
 	if ((m.listen_fd = listen_open(cfg, &m.unix_path, err,
 	    sizeof(err))) == -1) {

@@ -7,6 +7,13 @@
 
 struct config;
 struct scoreboard;
+struct shcache;
+
+/* What the master shares with every worker it forks. */
+struct pool_shared {
+	struct scoreboard	*sb;
+	struct shcache		*weather_cache;
+};
 
 /* Runs the pool in the foreground until SIGTERM/SIGINT/SIGQUIT; an exit code. */
 int	pool_run(struct config *);
@@ -16,6 +23,6 @@ int	pool_run(struct config *);
  * orphaning; slot is its row in the scoreboard.
  */
 void	worker_run(const struct config *, int listen_fd, int master_pid,
-	    struct scoreboard *, int slot) __attribute__((noreturn));
+	    const struct pool_shared *, int slot) __attribute__((noreturn));
 
 #endif

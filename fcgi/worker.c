@@ -12,6 +12,7 @@
  * sends nothing.
  */
 #include <sys/prctl.h>
+#include <sys/random.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #include "fcgi/http.h"
 #include "fcgi/pool.h"
 #include "fcgi/scoreboard.h"
+#include "fcgi/upstream.h"
 #include "lib/log.h"
 
 static volatile sig_atomic_t	stop_requested;
@@ -154,9 +156,28 @@ serve_one(struct http_app *app, FCGX_Request *r)
 	http_out_clear(&out);
 }
 
+/* Unguessable bytes for booking ids; getrandom(2) blocks only before boot-time seeding. */
+static void
+fill_random(void *p, size_t n)
+{
+	unsigned char	*b = p;
+	ssize_t		 got;
+
+	while (n > 0) {
+		got = getrandom(b, n, 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal("getrandom");
+		}
+		b += got;
+		n -= (size_t)got;
+	}
+}
+
 void
 worker_run(const struct config *cfg, int listen_fd, int master_pid,
-    struct scoreboard *sb, int slot)
+    const struct pool_shared *shared, int slot)
 {
 	struct http_app	 app;
 	FCGX_Request	 req;
@@ -179,8 +200,13 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	app.cfg = cfg;
 	app.db_ops = &db_pg_ops;
 	app.db = db;
-	app.sb = sb;
-	app.slot = &sb->slots[slot];
+	app.http_ops = &upstream_http_ops;
+	app.http = upstream_new();
+	app.weather_cache = shared->weather_cache;
+	app.random = fill_random;
+	app.sb = shared->sb;
+	app.slot = &shared->sb->slots[slot];
+	http_settings(&app, cfg);
 	buf_init(&app.body);
 
 	FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
@@ -205,6 +231,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	}
 	FCGX_Free(&req, 1);
 	buf_clear(&app.body);
+	upstream_free(app.http);
 	db_close(db);
 	_exit(0);
 }

@@ -15,7 +15,12 @@ static const struct route routes[] = {
 	/* Keep sorted by key (strcmp order). */
 	{ "account.balance", h_account_balance, "account" },
 	{ "account.transactions", h_account_transactions, "account" },
+	{ "booking.cancel", h_booking_cancel, "booking" },
+	{ "booking.create", h_booking_create, "booking" },
+	{ "booking.status", h_booking_status, "booking" },
 	{ "database-query", h_database_query, "account" },
+	{ "weather", h_weather, "weather" },
+	{ "weather.current", h_weather, "weather" },
 };
 
 static const struct route default_route = { "", h_default, "default" };

@@ -70,20 +70,40 @@ wh_apology(struct cx_response *resp, enum wh_status st)
 	cx_resp_set_str(resp, "error_code", apologies[st].code);
 }
 
+/*
+ * A caller whose sentiment score is at or below the configured threshold
+ * is offered a person, whatever the handler answered: the integration
+ * decides what a liveAgentHandoff message does.
+ */
+static void
+maybe_handoff(struct wh_ctx *ctx)
+{
+	const struct wh_settings	*s = ctx->settings;
+	const struct cx_request		*req = ctx->req;
+
+	if (s == NULL || !s->has_sentiment_below || !req->has_sentiment ||
+	    req->sentiment_score > s->sentiment_below)
+		return;
+	cx_resp_handoff_reason(ctx->resp, "negative_sentiment",
+	    req->sentiment_score);
+	cx_resp_set_bool(ctx->resp, "handoff_suggested", true);
+}
+
 void
 dispatch(struct wh_ctx *ctx, const struct route *r)
 {
 	enum wh_status	st;
 
 	st = r->fn(ctx);
-	if (st == WH_OK)
-		return;
-	/*
-	 * Whatever the handler had said before it failed is dropped: a
-	 * half-built answer next to an apology would only confuse.
-	 */
-	cx_response_free(ctx->resp);
-	ctx->resp = cx_response_new();
-	wh_apology(ctx->resp, st);
+	if (st != WH_OK) {
+		/*
+		 * Whatever the handler had said before it failed is dropped:
+		 * a half-built answer next to an apology would only confuse.
+		 */
+		cx_response_free(ctx->resp);
+		ctx->resp = cx_response_new();
+		wh_apology(ctx->resp, st);
+	}
+	maybe_handoff(ctx);
 }
 

@@ -17,6 +17,9 @@
 #include <stdint.h>
 
 #include "cx/cx.h"
+#include "lib/buf.h"
+
+struct shcache;
 
 /*
  * Infrastructure outcomes.  Business outcomes (an unknown account, a full
@@ -44,6 +47,10 @@ enum db_stmt {
 	DB_RECENT_TRANSACTIONS,	/* $1 user_id, $2 limit -> currency,
 				 * amount, day, description (amount NULL
 				 * when the account has none) */
+	DB_LIST_SERVICES,	/* -> name, opens, closes */
+	DB_BOOK,		/* see cxhook_book() in sql/migrations */
+	DB_BOOKING_STATUS,	/* $1 confirmation_id, $2 time zone */
+	DB_BOOKING_CANCEL,	/* see cxhook_cancel() */
 	DB_NSTMTS
 };
 
@@ -74,12 +81,40 @@ struct db_ops {
 			    int nparams, struct db_rows *out, int64_t deadline_ms);
 };
 
+struct http_ops {
+	/*
+	 * GET url, within deadline_ms.  WH_OK means an HTTP answer came:
+	 * *status holds its code and body its bytes (capped at 256 KiB).
+	 * No answer in time is WH_UPSTREAM_TIMEOUT; a refused or broken
+	 * connection is WH_UPSTREAM_UNAVAILABLE.
+	 */
+	enum wh_status	(*get)(void *http, const char *url, int64_t deadline_ms,
+			    long *status, struct buf *body);
+};
+
+/* What handlers read from the configuration. */
+struct wh_settings {
+	const char	*weather_url;		/* NULL: weather not set up */
+	const char	*weather_key;
+	int64_t		 weather_ttl_ms;
+	bool		 has_sentiment_below;
+	double		 sentiment_below;
+	const char	*time_zone;		/* bookings' local time */
+	bool		 forward_bookings;	/* an outbox row per change */
+};
+
 struct wh_ctx {
-	const struct cx_request	*req;
-	struct cx_response	*resp;
-	const struct db_ops	*db_ops;
-	void			*db;
-	int64_t			 deadline_ms;
+	const struct cx_request		*req;
+	struct cx_response		*resp;
+	const struct db_ops		*db_ops;
+	void				*db;
+	const struct http_ops		*http_ops;
+	void				*http;
+	struct shcache			*weather_cache;	/* NULL: no cache */
+	const struct wh_settings	*settings;
+	int64_t				 deadline_ms;
+	/* Fills n bytes with unguessable randomness (booking ids). */
+	void				(*random)(void *, size_t);
 };
 
 typedef enum wh_status (*handler_fn)(struct wh_ctx *);
@@ -114,6 +149,10 @@ enum wh_status	h_default(struct wh_ctx *);
 enum wh_status	h_database_query(struct wh_ctx *);
 enum wh_status	h_account_balance(struct wh_ctx *);
 enum wh_status	h_account_transactions(struct wh_ctx *);
+enum wh_status	h_weather(struct wh_ctx *);
+enum wh_status	h_booking_create(struct wh_ctx *);
+enum wh_status	h_booking_status(struct wh_ctx *);
+enum wh_status	h_booking_cancel(struct wh_ctx *);
 
 /* Money, exact: formats a numeric's text ("-1250.7") for speech. */
 int	money_format(const char *amount, const char *currency, char *out,

@@ -1,0 +1,116 @@
+/*
+ * A small key/value cache shared by every worker of the pool, with
+ * single-flight fills: when a key is missing, exactly one process is told
+ * to fetch it (SHCACHE_FILL) while the others asking for it wait for that
+ * process's shcache_put() instead of calling upstream themselves.
+ *
+ * The table is a fixed array in one MAP_SHARED|MAP_ANONYMOUS mapping, so
+ * the master must call shcache_create() before it forks the workers.  It
+ * is guarded by one process-shared, robust mutex: a worker killed while
+ * holding it costs the cached entries (the table is emptied, since it may
+ * have been left half-written), never the pool.
+ *
+ * A filler counts as gone when it calls shcache_abandon(), when its fill
+ * deadline passes, or when kill(pid, 0) reports ESRCH.  A dead worker is
+ * only ESRCH once its parent has reaped it; until then its fill deadline
+ * is what bounds the wait.
+ *
+ * Times are CLOCK_MONOTONIC milliseconds (lib/clock.h now_ms()), as
+ * absolute deadlines.  Keys are exact bytes: the caller normalises them
+ * (lib/textkey.h).  The pool's workers are single-threaded; a process is
+ * the unit of ownership of a fill.
+ */
+#ifndef CXHOOK_SHCACHE_H
+#define CXHOOK_SHCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHCACHE_KEY_MAX	128	/* keys are at most SHCACHE_KEY_MAX - 1 bytes */
+#define SHCACHE_VAL_MAX	1024	/* values are at most SHCACHE_VAL_MAX bytes */
+
+struct shcache;
+
+enum shcache_result {
+	SHCACHE_HIT,		/* val holds a fresh value */
+	SHCACHE_FILL,		/* fetch it, then shcache_put or _abandon */
+	SHCACHE_TIMEOUT		/* another process's fill outlasted deadline */
+};
+
+/*
+ * Counters since shcache_create(), for every process together.  Each
+ * shcache_get() ends in exactly one of hits, fills and timeouts; misses
+ * counts the gets that found no fresh value on arrival, and waits those
+ * that waited for another process's fill at least once.  evictions counts
+ * fresh values pushed out to make room.
+ */
+struct shcache_stats {
+	uint64_t	hits;
+	uint64_t	misses;
+	uint64_t	fills;
+	uint64_t	waits;
+	uint64_t	timeouts;
+	uint64_t	evictions;
+	size_t		entries_used;	/* slots holding a value or a fill */
+};
+
+/*
+ * A table of nentries slots (at least 1).  Calls fatal() if the mapping or
+ * its mutex cannot be set up: this is startup.
+ */
+struct shcache	*shcache_create(size_t nentries);
+/*
+ * Unmaps the table.  No process may be using it any more: this is for
+ * tests, a pool keeps its cache until exit.
+ */
+void		 shcache_destroy(struct shcache *);
+
+/*
+ * Looks key up at time now_ms().
+ *
+ * SHCACHE_HIT: the value was copied into val, NUL-terminated, and its
+ * length (which does not count the NUL) stored in *vallen.  valsz must be
+ * at least SHCACHE_VAL_MAX + 1; a smaller one is a bug and calls fatalx().
+ *
+ * SHCACHE_FILL: the caller is now the one filler of key and must call
+ * shcache_put() or shcache_abandon() before fill_deadline_ms; after it
+ * other processes stop waiting and one of them may take the fill over.
+ * Also returned at once, with no waiting, when:
+ *   - key is SHCACHE_KEY_MAX bytes or longer: it is uncacheable, and put
+ *     and abandon ignore it;
+ *   - the calling process is itself the filler of key: a single-threaded
+ *     worker asking again has lost its earlier fill, so it fills anew;
+ *   - every slot is being filled by a live process: the caller fetches
+ *     and its put is dropped.
+ *
+ * SHCACHE_TIMEOUT: another live process was filling key and deadline_ms
+ * passed before it put or gave up.  The caller should not fetch key
+ * itself: the point of waiting was to spare upstream.
+ *
+ * While it waits, the caller wakes at least every 100 ms to check that the
+ * filler is alive and within its fill deadline.
+ */
+enum shcache_result	shcache_get(struct shcache *, const char *key,
+			    char *val, size_t valsz, size_t *vallen,
+			    int64_t deadline_ms, int64_t fill_deadline_ms);
+
+/*
+ * Stores val under key for ttl_ms and wakes the processes waiting for it.
+ * It need not follow a FILL: a put for a key another process has taken
+ * over, or that nobody is filling, just stores or overwrites.  A value
+ * longer than SHCACHE_VAL_MAX or a ttl_ms <= 0 is not stored; it acts as
+ * shcache_abandon(), so that the waiters do not wait in vain.
+ */
+void	shcache_put(struct shcache *, const char *key, const char *val,
+	    size_t vallen, int64_t ttl_ms);
+
+/*
+ * The fill failed: the waiters retry, and one of them becomes the next
+ * filler.  Does nothing unless the calling process is the filler of key,
+ * so a late abandon cannot cancel a fill that was taken over.
+ */
+void	shcache_abandon(struct shcache *, const char *key);
+
+void	shcache_stats(struct shcache *, struct shcache_stats *);
+
+#endif
