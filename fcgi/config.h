@@ -44,6 +44,8 @@ struct config {
 	char		*booking_forward_url;
 	char		*booking_forward_token;
 	char		*booking_timezone;	/* IANA name, e.g. Europe/London */
+	int64_t		 forward_retry_base_ms;	/* first back-off */
+	int64_t		 forward_retry_max_ms;	/* longest back-off */
 
 	/* [handoff] */
 	double		 sentiment_below;

@@ -35,6 +35,7 @@
 #include "fcgi/config.h"
 #include "fcgi/db.h"
 #include "fcgi/listen.h"
+#include "fcgi/outbox.h"
 #include "fcgi/pool.h"
 #include "fcgi/scoreboard.h"
 #include "lib/shcache.h"
@@ -51,7 +52,8 @@
 
 struct worker {
 	pid_t		pid;
-	int		slot;		/* in the scoreboard */
+	int		slot;		/* in the scoreboard; -1 for the courier */
+	bool		courier;	/* the booking outbox courier */
 	unsigned	generation;
 	int64_t		started_ms;
 };
@@ -108,10 +110,43 @@ master_signals(struct master *m)
 	sigaction(SIGUSR2, &sa, NULL);
 }
 
+static struct worker *
+add_child(struct master *m, pid_t pid, int slot, bool courier)
+{
+	struct worker	*w;
+
+	m->workers = xreallocarray(m->workers, m->n_workers + 1,
+	    sizeof(*m->workers));
+	w = &m->workers[m->n_workers++];
+	w->pid = pid;
+	w->slot = slot;
+	w->courier = courier;
+	w->generation = m->generation;
+	w->started_ms = now_ms();
+	return w;
+}
+
+static void
+spawn_courier(struct master *m)
+{
+	pid_t	pid, master_pid = getpid();
+
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		return;
+	}
+	if (pid == 0) {
+		close(m->pipe_rd);
+		close(m->pipe_wr);
+		close(m->listen_fd);
+		outbox_run(m->cfg, master_pid);
+	}
+	add_child(m, pid, -1, true);
+}
+
 static void
 spawn(struct master *m)
 {
-	struct worker	*w;
 	pid_t		 pid, master_pid = getpid();
 	int		 slot;
 
@@ -132,23 +167,18 @@ spawn(struct master *m)
 		worker_run(m->cfg, m->listen_fd, master_pid, &m->shared, slot);
 	}
 	m->sb->slots[slot].pid = pid;
-	m->workers = xreallocarray(m->workers, m->n_workers + 1,
-	    sizeof(*m->workers));
-	w = &m->workers[m->n_workers++];
-	w->pid = pid;
-	w->slot = slot;
-	w->generation = m->generation;
-	w->started_ms = now_ms();
+	add_child(m, pid, slot, false);
 }
 
 static int
-count_current(const struct master *m)
+count_current(const struct master *m, bool courier)
 {
 	size_t	i;
 	int	n = 0;
 
 	for (i = 0; i < m->n_workers; i++)
-		if (m->workers[i].generation == m->generation)
+		if (m->workers[i].generation == m->generation &&
+		    m->workers[i].courier == courier)
 			n++;
 	return n;
 }
@@ -159,18 +189,21 @@ fill_pool(struct master *m)
 {
 	if (m->stopping || now_ms() < m->respawn_at)
 		return;
-	while (count_current(m) < m->wanted)
+	while (count_current(m, false) < m->wanted)
 		spawn(m);
+	if (m->cfg->booking_forward_url != NULL && count_current(m, true) == 0)
+		spawn_courier(m);
 }
 
 /* Names what the worker was doing: the tag is what matters at 3 a.m. */
 static void
 log_exit(const struct sb_slot *s, pid_t pid, int status)
 {
-	char	tag[SB_TAG_LEN];
-	bool	busy = s->state == SB_BUSY;
+	char	tag[SB_TAG_LEN] = "outbox";
+	bool	busy = s == NULL || s->state == SB_BUSY;
 
-	memcpy(tag, s->tag, sizeof(tag));
+	if (s != NULL)
+		memcpy(tag, s->tag, sizeof(tag));
 	tag[sizeof(tag) - 1] = '\0';
 	if (WIFSIGNALED(status))
 		log_warnx("worker %ld killed by signal %d (%s)%s%s", (long)pid,
@@ -197,10 +230,16 @@ reap(struct master *m)
 				break;
 		if (i == m->n_workers)
 			continue;
-		log_exit(&m->sb->slots[m->workers[i].slot], pid, status);
-		sb_release(m->sb, m->workers[i].slot);
-		if (!m->stopping && m->workers[i].generation == m->generation)
-			m->sb->workers_respawned++;
+		if (m->workers[i].courier)
+			log_exit(NULL, pid, status);
+		else {
+			log_exit(&m->sb->slots[m->workers[i].slot], pid,
+			    status);
+			sb_release(m->sb, m->workers[i].slot);
+			if (!m->stopping &&
+			    m->workers[i].generation == m->generation)
+				m->sb->workers_respawned++;
+		}
 		if (!m->stopping &&
 		    m->workers[i].generation == m->generation &&
 		    now_ms() - m->workers[i].started_ms < MIN_LIFETIME_MS) {
