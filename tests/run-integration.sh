@@ -36,7 +36,25 @@ for a in "$@"; do
 	esac
 done
 
+# A sanitizer build reports into files here, from every process of every
+# pool the tests start; any report fails the run, even when the crash it
+# caused was survived (a worker that dies is replaced and the test may pass).
+reports=$(mktemp -d /tmp/cxhook-san.XXXXXX)
+trap 'rm -rf "$reports"' EXIT
+export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1"
+export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1"
+
 # Debian's python3 (with python3-pytest), not whatever python is first on PATH.
 # shellcheck disable=SC2086
-PYTHONDONTWRITEBYTECODE=1 exec /usr/bin/python3 -m pytest -q -p no:cacheprovider \
-	$where "$@"
+status=0
+PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+	$where "$@" || status=$?
+if [ -n "$(ls -A "$reports")" ]; then
+	echo "run-integration.sh: sanitizer reports:" >&2
+	for f in "$reports"/*; do
+		echo "== $f" >&2
+		head -n 40 "$f" >&2
+	done
+	[ "$status" -ne 0 ] || status=1
+fi
+exit "$status"
