@@ -50,6 +50,7 @@ parse_common(int argc, char **argv, bool allow_status, struct common_opts *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "status", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int	ch;
@@ -68,6 +69,9 @@ parse_common(int argc, char **argv, bool allow_status, struct common_opts *o)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("cxhook %s\n", CXHOOK_VERSION);
 			exit(0);
 		default:
 			goto bad;

@@ -229,6 +229,7 @@ parse_opts(int argc, char **argv, struct send_opts *o)
 		{ "text", required_argument, NULL, 'x' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char	*eq;
@@ -256,6 +257,9 @@ parse_opts(int argc, char **argv, struct send_opts *o)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("cxhook %s\n", CXHOOK_VERSION);
 			exit(0);
 		default:
 			usage(stderr);
