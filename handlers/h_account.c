@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cx/rich.h"
 #include "handlers/wh.h"
 #include "lib/buf.h"
 
@@ -50,6 +51,7 @@ balance(struct wh_ctx *ctx)
 	const char	*params[1];
 	const char	*amount;
 	struct db_rows	 rows;
+	struct rich	*rc;
 	enum wh_status	 st;
 
 	if (!want_user_id(ctx, uid, sizeof(uid)))
@@ -74,6 +76,9 @@ balance(struct wh_ctx *ctx)
 	cx_resp_say(ctx->resp, "Your current account balance is %s.", money);
 	cx_resp_set_number_text(ctx->resp, "balance", amount);
 	cx_resp_set_str(ctx->resp, "currency", cur);
+	rc = rich_new();
+	rich_info(rc, "Account balance", money, NULL);
+	cx_resp_rich(ctx->resp, rc);
 	db_rows_clear(&rows);
 	return WH_OK;
 }
@@ -89,17 +94,22 @@ txn_limit(const struct cx_request *req)
 	return d > TXN_MAX ? TXN_MAX : (long)d;
 }
 
-/* "Nov 22: Corner Cafe, -$8.75" for each row, joined by "; ". */
+/*
+ * "Nov 22: Corner Cafe, -$8.75" for each row, joined by "; ", and the same
+ * rows as a Messenger list (description, then day and amount).
+ */
 static enum wh_status
 say_transactions(struct wh_ctx *ctx, const struct db_rows *rows,
     const char *cur)
 {
-	struct buf	line;
-	char		money[96];
-	int		i, n = rows->nrows;
-	enum wh_status	st = WH_OK;
+	struct buf	 line;
+	struct rich	*rc;
+	char		 money[96], sub[160];
+	int		 i, n = rows->nrows;
+	enum wh_status	 st = WH_OK;
 
 	buf_init(&line);
+	rc = rich_new();
 	if (n == 1)
 		buf_puts(&line, "Your last transaction: ");
 	else
@@ -108,14 +118,22 @@ say_transactions(struct wh_ctx *ctx, const struct db_rows *rows,
 		if (money_format(db_cell(rows, i, 1), cur, money,
 		    sizeof(money)) == -1)
 			st = WH_INTERNAL;
-		else
+		else {
 			buf_printf(&line, "%s%s: %s, %s", i > 0 ? "; " : "",
 			    db_cell(rows, i, 2), db_cell(rows, i, 3), money);
+			snprintf(sub, sizeof(sub), "%s \xc2\xb7 %s",
+			    db_cell(rows, i, 2), money);
+			if (i > 0)
+				rich_divider(rc);
+			rich_list(rc, db_cell(rows, i, 3), sub, NULL);
+		}
 	}
 	if (st == WH_OK) {
 		cx_resp_say(ctx->resp, "%s.", line.p);
 		cx_resp_set_int(ctx->resp, "transaction_count", n);
-	}
+		cx_resp_rich(ctx->resp, rc);
+	} else
+		rich_free(rc);
 	buf_clear(&line);
 	return st;
 }

@@ -80,17 +80,43 @@ run(struct fake_db *f, const char *json, struct result *res)
 	run_route(f, json, NULL, res);
 }
 
-/* The one text message of the response. */
+/*
+ * The one text message of the response: it comes first, and any other
+ * message is a rich payload (checked by the tests that expect one).
+ */
 static const char *
 only_text(const struct result *res)
 {
 	json_object	*msgs = jget(res->o, "fulfillmentResponse.messages");
+	size_t		 i, texts = 0;
 
-	if (msgs == NULL || json_object_array_length(msgs) != 1)
-		fail_msg("want exactly one message: %s", res->raw.p);
-	if (jstr(res->o, TEXT0) == NULL)
-		fail_msg("no text message: %s", res->raw.p);
+	if (msgs == NULL || json_object_array_length(msgs) == 0)
+		fail_msg("no messages: %s", res->raw.p);
+	for (i = 0; i < json_object_array_length(msgs); i++) {
+		json_object	*m = json_object_array_get_idx(msgs, i), *x;
+
+		if (json_object_object_get_ex(m, "text", &x))
+			texts++;
+		else if (!json_object_object_get_ex(m, "payload", &x))
+			fail_msg("message %zu is neither text nor payload: %s",
+			    i, res->raw.p);
+	}
+	if (texts != 1 || jstr(res->o, TEXT0) == NULL)
+		fail_msg("want exactly one text message, first: %s",
+		    res->raw.p);
 	return jstr(res->o, TEXT0);
+}
+
+/* The rich item at richContent[0][idx] of the payload message msg. */
+static json_object *
+rich_item(const struct result *res, int msg, int idx)
+{
+	char	path[128];
+
+	snprintf(path, sizeof(path),
+	    "fulfillmentResponse.messages[%d].payload.richContent[0][%d]", msg,
+	    idx);
+	return jget(res->o, path);
 }
 
 static size_t
@@ -171,6 +197,10 @@ test_balance(void **state)
 		assert_true(json_object_is_type(jget(res.o, PARAMS ".balance"),
 		    json_type_double));
 		assert_string_equal(jstr(res.o, PARAMS ".currency"), "USD");
+		/* The Messenger info card shows the same figure. */
+		assert_string_equal(jstr(rich_item(&res, 1, 0), "type"), "info");
+		assert_string_equal(jstr(rich_item(&res, 1, 0), "subtitle"),
+		    "$1,250.75");
 		assert_no_error(&res);
 		assert_int_equal(nparams(&res), 2);
 		result_free(&res);
@@ -357,6 +387,16 @@ test_transactions_text(void **state)
 	assert_non_null(v);
 	assert_true(json_object_is_type(v, json_type_int));
 	assert_int_equal(json_object_get_int(v), 3);
+	/* The Messenger list: the same rows, newest first, with dividers. */
+	assert_string_equal(jstr(rich_item(&res, 1, 0), "type"), "list");
+	assert_string_equal(jstr(rich_item(&res, 1, 0), "title"),
+	    "Corner Cafe");
+	assert_string_equal(jstr(rich_item(&res, 1, 0), "subtitle"),
+	    "Nov 22 \xc2\xb7 -$8.75");
+	assert_string_equal(jstr(rich_item(&res, 1, 1), "type"), "divider");
+	assert_string_equal(jstr(rich_item(&res, 1, 4), "title"),
+	    "Grocery Mart");
+	assert_null(rich_item(&res, 1, 5));
 	assert_no_error(&res);
 	result_free(&res);
 
