@@ -96,43 +96,19 @@ struct load_state {
 	bool		 seen[NKEYS_MAX];
 };
 
-int
-parse_duration_ms(const char *s, int64_t *out)
-{
-	static const struct { const char *unit; int64_t ms; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
-	};
-	char	*end;
-	double	 v;
-	size_t	 i;
+struct unit {
+	const char	*name;
+	int64_t		 scale;
+};
 
-	/* Plain decimals only: no sign, hex, exponent, inf or nan. */
-	if (strspn(s, "0123456789.") == 0 || !(s[0] >= '0' && s[0] <= '9'))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno != 0 || !(v >= 0) ||
-	    (size_t)(end - s) != strspn(s, "0123456789."))
-		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].unit) == 0) {
-			v *= (double)units[i].ms;
-			if (v > 1e15)
-				return -1;
-			*out = (int64_t)v;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int
-parse_size(const char *s, int64_t *out)
+/*
+ * A plain decimal (no sign, hex, exponent, inf or nan) followed by one of
+ * the units, scaled: "250ms", "1.5MiB".
+ */
+static int
+parse_with_unit(const char *s, const struct unit *units, size_t n,
+    int64_t *out)
 {
-	static const struct { const char *unit; int64_t n; } units[] = {
-		{ "B", 1 }, { "KiB", 1024 }, { "MiB", 1024 * 1024 },
-		{ "GiB", 1024 * 1024 * 1024 },
-	};
 	char	*end;
 	double	 v;
 	size_t	 i;
@@ -144,9 +120,9 @@ parse_size(const char *s, int64_t *out)
 	if (end == s || errno != 0 || !(v >= 0) ||
 	    (size_t)(end - s) != strspn(s, "0123456789."))
 		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].unit) == 0) {
-			v *= (double)units[i].n;
+	for (i = 0; i < n; i++) {
+		if (strcmp(end, units[i].name) == 0) {
+			v *= (double)units[i].scale;
 			if (v > 1e15)
 				return -1;
 			*out = (int64_t)v;
@@ -154,6 +130,29 @@ parse_size(const char *s, int64_t *out)
 		}
 	}
 	return -1;
+}
+
+int
+parse_duration_ms(const char *s, int64_t *out)
+{
+	static const struct unit units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+
+	return parse_with_unit(s, units, sizeof(units) / sizeof(units[0]),
+	    out);
+}
+
+int
+parse_size(const char *s, int64_t *out)
+{
+	static const struct unit units[] = {
+		{ "B", 1 }, { "KiB", 1024 }, { "MiB", 1024 * 1024 },
+		{ "GiB", 1024 * 1024 * 1024 },
+	};
+
+	return parse_with_unit(s, units, sizeof(units) / sizeof(units[0]),
+	    out);
 }
 
 static int

@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include "fcgi/send.h"
 #include "lib/buf.h"
+#include "lib/errf.h"
 
 enum {
 	FCGI_BEGIN_REQUEST = 1,
@@ -30,20 +30,6 @@ enum {
 	FCGI_RESPONDER = 1,
 	FCGI_MAX_CONTENT = 65535,
 };
-
-static int	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static int
-seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static void
 put_record(struct buf *b, int type, const void *data, size_t len)
@@ -146,7 +132,7 @@ dial(const char *target, int timeout_ms, char *err, size_t errsz)
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
 		if (strlen(target + 5) >= sizeof(sun.sun_path))
-			return seterr(err, errsz, "socket path too long");
+			return errf(err, errsz, "socket path too long");
 		strcpy(sun.sun_path, target + 5);
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (fd == -1 || connect(fd, (struct sockaddr *)&sun,
@@ -156,7 +142,7 @@ dial(const char *target, int timeout_ms, char *err, size_t errsz)
 		target += 4;	/* "tcp:" */
 		colon = strrchr(target, ':');
 		if (colon == NULL || (size_t)(colon - target) >= sizeof(host))
-			return seterr(err, errsz, "expected tcp:HOST:PORT");
+			return errf(err, errsz, "expected tcp:HOST:PORT");
 		memcpy(host, target, (size_t)(colon - target));
 		host[colon - target] = '\0';
 		if (host[0] == '[') {
@@ -166,7 +152,7 @@ dial(const char *target, int timeout_ms, char *err, size_t errsz)
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_socktype = SOCK_STREAM;
 		if ((rc = getaddrinfo(host, colon + 1, &hints, &res)) != 0)
-			return seterr(err, errsz, "%s: %s", host,
+			return errf(err, errsz, "%s: %s", host,
 			    gai_strerror(rc));
 		fd = socket(res->ai_family, SOCK_STREAM, 0);
 		rc = fd == -1 ? -1 : connect(fd, res->ai_addr,
@@ -179,7 +165,7 @@ dial(const char *target, int timeout_ms, char *err, size_t errsz)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	return fd;
 fail:
-	seterr(err, errsz, "%s: %s", target, strerror(errno));
+	errf(err, errsz, "%s: %s", target, strerror(errno));
 	if (fd != -1)
 		close(fd);
 	return -1;
@@ -215,12 +201,12 @@ read_response(int fd, struct buf *out, char *err, size_t errsz)
 
 	for (;;) {
 		if (read_full(fd, h, sizeof(h)) == -1)
-			return seterr(err, errsz, "connection closed before "
+			return errf(err, errsz, "connection closed before "
 			    "the end of the response");
 		clen = (size_t)h[4] << 8 | h[5];
 		plen = h[6];
 		if (read_full(fd, content, clen + plen) == -1)
-			return seterr(err, errsz, "truncated record");
+			return errf(err, errsz, "truncated record");
 		if (h[1] == FCGI_STDOUT)
 			buf_append(out, content, clen);
 		else if (h[1] == FCGI_STDERR)
@@ -238,7 +224,7 @@ parse_cgi(struct buf *raw, struct send_result *res, char *err, size_t errsz)
 	size_t	 hlen;
 
 	if ((sep = strstr(raw->p, "\r\n\r\n")) == NULL)
-		return seterr(err, errsz, "response has no header end");
+		return errf(err, errsz, "response has no header end");
 	hlen = (size_t)(sep - raw->p);
 	res->status = 200;
 	buf_append(&res->headers, raw->p, hlen);

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +17,8 @@
 
 #include "fcgi/config.h"
 #include "fcgi/listen.h"
+#include "lib/errf.h"
 #include "lib/xalloc.h"
-
-static int	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static int
-seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /*
  * Refuses to unlink a socket somebody still listens on: two pools on one
@@ -61,27 +47,27 @@ open_unix(const struct config *cfg, const char *path, char **unix_path,
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
-		return seterr(err, errsz, "%s: socket path too long", path);
+		return errf(err, errsz, "%s: socket path too long", path);
 	strcpy(sun.sun_path, path);
 	if (socket_in_use(&sun))
-		return seterr(err, errsz, "%s: another process is listening "
+		return errf(err, errsz, "%s: another process is listening "
 		    "on this socket", path);
 	if (unlink(path) == -1 && errno != ENOENT)
-		return seterr(err, errsz, "%s: %s", path, strerror(errno));
+		return errf(err, errsz, "%s: %s", path, strerror(errno));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return seterr(err, errsz, "socket: %s", strerror(errno));
+		return errf(err, errsz, "socket: %s", strerror(errno));
 	/* Created with no access, then opened up to exactly socket_mode. */
 	old = umask(0777);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		umask(old);
-		seterr(err, errsz, "%s: bind: %s", path, strerror(errno));
+		errf(err, errsz, "%s: bind: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	umask(old);
 	if (chmod(path, (mode_t)cfg->socket_mode) == -1 ||
 	    listen(fd, cfg->backlog) == -1) {
-		seterr(err, errsz, "%s: %s", path, strerror(errno));
+		errf(err, errsz, "%s: %s", path, strerror(errno));
 		unlink(path);
 		close(fd);
 		return -1;
@@ -107,7 +93,7 @@ open_tcp(const struct config *cfg, const char *spec, char *err, size_t errsz)
 		hlen -= 2;
 	}
 	if (hlen >= sizeof(host))
-		return seterr(err, errsz, "%s: host name too long", spec);
+		return errf(err, errsz, "%s: host name too long", spec);
 	memcpy(host, spec, hlen);
 	host[hlen] = '\0';
 
@@ -117,7 +103,7 @@ open_tcp(const struct config *cfg, const char *spec, char *err, size_t errsz)
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((rc = getaddrinfo(hlen > 0 ? host : NULL, port, &hints,
 	    &res)) != 0)
-		return seterr(err, errsz, "%s: %s", cfg->listen,
+		return errf(err, errsz, "%s: %s", cfg->listen,
 		    gai_strerror(rc));
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
 	    res->ai_protocol);
@@ -125,7 +111,7 @@ open_tcp(const struct config *cfg, const char *spec, char *err, size_t errsz)
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 ||
 	    listen(fd, cfg->backlog) == -1) {
-		seterr(err, errsz, "%s: %s", cfg->listen, strerror(errno));
+		errf(err, errsz, "%s: %s", cfg->listen, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		fd = -1;
@@ -138,7 +124,7 @@ static int
 check_inherited(int fd, const char *what, char *err, size_t errsz)
 {
 	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
-		return seterr(err, errsz, "%s: fd %d is not a listening stream "
+		return errf(err, errsz, "%s: fd %d is not a listening stream "
 		    "socket", what, fd);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	return fd;
@@ -156,7 +142,7 @@ listen_open(const struct config *cfg, char **unix_path, char *err,
 	if (strcmp(cfg->listen, "systemd") == 0) {
 		n = sd_listen_fds(1);
 		if (n != 1)
-			return seterr(err, errsz, "systemd: expected 1 socket "
+			return errf(err, errsz, "systemd: expected 1 socket "
 			    "in LISTEN_FDS, got %d", n < 0 ? 0 : n);
 		return check_inherited(SD_LISTEN_FDS_START, "systemd", err,
 		    errsz);

@@ -18,8 +18,6 @@
  * booking are delivered in order: a row waits while an older row of the
  * same booking is undelivered.
  */
-#include <sys/prctl.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -32,6 +30,7 @@
 
 #include "fcgi/config.h"
 #include "fcgi/outbox.h"
+#include "fcgi/pool.h"
 #include "fcgi/upstream.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -201,27 +200,10 @@ wait_for_work(PGconn *conn)
 void
 outbox_run(const struct config *cfg, int master_pid)
 {
-	struct sigaction	 sa;
-	struct upstream		*u;
-	PGconn			*conn = NULL;
-	sigset_t		 none;
+	struct upstream	*u;
+	PGconn		*conn = NULL;
 
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != master_pid)
-		_exit(0);
+	child_signals(on_stop, master_pid);
 
 	u = upstream_new();
 	log_info("outbox: forwarding bookings to %s", cfg->booking_forward_url);

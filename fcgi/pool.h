@@ -15,6 +15,15 @@ struct pool_shared {
 	struct shcache		*weather_cache;
 };
 
+/*
+ * Signal set-up for a process forked by the master: on_stop for SIGTERM,
+ * SIGINT and SIGQUIT (without SA_RESTART, so blocking calls return),
+ * SIGPIPE and SIGHUP ignored, the master's mask cleared, and death with
+ * the master (PR_SET_PDEATHSIG).  Exits at once if the master is already
+ * gone.
+ */
+void	child_signals(void (*on_stop)(int), int master_pid);
+
 /* Runs the pool in the foreground until SIGTERM/SIGINT/SIGQUIT; an exit code. */
 int	pool_run(struct config *);
 

@@ -42,15 +42,15 @@ on_stop(int sig)
 	FCGX_ShutdownPending();
 }
 
-static void
-worker_signals(void)
+void
+child_signals(void (*handler)(int), int master_pid)
 {
 	struct sigaction	sa;
 	sigset_t		none;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop;
+	sa.sa_handler = handler;
 	sa.sa_flags = 0;		/* no SA_RESTART: see above */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -63,6 +63,10 @@ worker_signals(void)
 	sigaction(SIGCHLD, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* A child must not outlive its master, even one killed by SIGKILL. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master_pid)
+		_exit(0);
 }
 
 static ssize_t
@@ -185,11 +189,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	long		 served = 0;
 	int		 rc;
 
-	worker_signals();
-	/* A worker must not outlive its master, even one killed by SIGKILL. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != master_pid)
-		_exit(0);
+	child_signals(on_stop, master_pid);
 
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
