@@ -14,6 +14,7 @@
 set -eu
 
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 repo=$(pwd)
 bin=$repo/build/cxhook
 duration=${DURATION:-10s}
@@ -40,17 +41,8 @@ pool_pid=""
 lighttpd_pid=""
 cleanup() {
 	trap - INT TERM EXIT
-	for pid in $lighttpd_pid $pool_pid; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in $lighttpd_pid $pool_pid; do
-		for _ in $(seq 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	# shellcheck disable=SC2086
+	stop_pids $lighttpd_pid $pool_pid
 	scripts/pg.sh stop "$tmp/pg" || true
 	rm -rf "$tmp"
 }
@@ -84,19 +76,8 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$conninfo" -f sql/demo/demo_data.sql >/dev/nul
 
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18080)
 sed "s|/run/cxhook/cxhook.sock|$sock|g" conf/lighttpd-cxhook.conf >"$tmp/lighttpd-cxhook.conf"
-user=""
-if [ "$(id -u)" -eq 0 ]; then
-	user='server.username = "www-data"
-server.groupname = "www-data"'
-fi
-cat >"$tmp/lighttpd.conf" <<EOF
-server.document-root = "$tmp/www"
-server.bind = "127.0.0.1"
-server.port = $port
-$user
-mimetype.assign = ( ".json" => "application/json; charset=utf-8" )
-include "$tmp/lighttpd-cxhook.conf"
-EOF
+write_lighttpd_conf "$tmp/lighttpd.conf" "$tmp/www" "$port" \
+	"$tmp/lighttpd-cxhook.conf"
 
 # The same answer the webhook gives, as a static file of similar size.
 body='{"detectIntentResponseId":"bench-0001","fulfillmentInfo":{"tag":"database-query"},"sessionInfo":{"session":"projects/bench/locations/global/agents/bench/sessions/bench","parameters":{"query_type":"account_balance","user_id":"10042"}},"text":"what is my balance","languageCode":"en"}'
