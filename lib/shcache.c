@@ -39,7 +39,7 @@ struct sc_entry {
 	pid_t		filler;			/* SC_FILLING */
 	int64_t		fill_deadline_ms;	/* SC_FILLING */
 	int64_t		expires_ms;		/* SC_READY */
-	uint64_t	used;			/* LRU stamp, from shcache.tick */
+	uint64_t	used;			/* LRU stamp: shcache.tick */
 	uint32_t	hash;
 	size_t		keylen;
 	size_t		vallen;
@@ -92,7 +92,11 @@ sc_recover(struct shcache *c)
 	pthread_cond_broadcast(&c->cv);
 }
 
-/* Returns whether the previous holder had died, for sc_unlock to report. */
+/*
+ * Returns whether the previous holder had died, for sc_unlock to report.
+ * Any other error means the mapping is corrupt: like running out of
+ * memory, it kills the worker, and the master forks a fresh one.
+ */
 static bool
 sc_lock(struct shcache *c)
 {
@@ -188,7 +192,8 @@ sc_claim(struct shcache *c, const char *key, size_t keylen, uint32_t h,
 		    (e->state == SC_READY && e->expires_ms <= now) ||
 		    (e->state == SC_FILLING && now >= e->fill_deadline_ms))
 			goto found;
-		if (e->state == SC_READY && (lru == NULL || e->used < lru->used))
+		if (e->state == SC_READY &&
+		    (lru == NULL || e->used < lru->used))
 			lru = e;
 	}
 	if (lru != NULL) {
@@ -292,7 +297,7 @@ shcache_get(struct shcache *c, const char *key, char *val, size_t valsz,
 		res = SHCACHE_FILL;
 		goto out;
 	}
-	/* Entries move and vanish while we sleep: look the key up each time. */
+	/* While we sleep the entry may be emptied or reused: look up anew. */
 	for (;;) {
 		now = now_ms();
 		e = sc_find(c, key, keylen, h);

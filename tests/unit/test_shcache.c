@@ -1,0 +1,743 @@
+/*
+ * Unit tests for the shared cache.  Single flight is a property of several
+ * processes, so most tests fork: the children only call the cache and
+ * write what they got into a shared board, then _exit; every assertion is
+ * made in the parent, after it has reaped them all.  Children are started
+ * together by closing a pipe they all block on, and the parent waits for
+ * "n processes are waiting" through shcache_stats rather than by sleeping,
+ * so the tests do not depend on scheduling.
+ */
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "lib/clock.h"
+#include "lib/shcache.h"
+
+#define NKIDS		50
+#define LONG_MS		5000	/* a deadline no test should reach */
+
+/* What each child got, in memory shared with the parent. */
+struct board {
+	int		res[NKIDS];	/* enum shcache_result, or -1 */
+	int64_t		done_ms[NKIDS];	/* when shcache_get returned */
+	char		val[NKIDS][64];
+};
+
+/* What a waiter child does when it is handed the fill. */
+struct fill_plan {
+	int		 sleep_ms;
+	const char	*val;		/* put this; NULL: abandon */
+};
+
+static struct board *
+board_new(void)
+{
+	struct board	*b;
+	int		 i;
+
+	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(b != MAP_FAILED);
+	for (i = 0; i < NKIDS; i++)
+		b->res[i] = -1;
+	return b;
+}
+
+static void
+board_free(struct board *b)
+{
+	munmap(b, sizeof(*b));
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static pid_t
+xfork(void)
+{
+	pid_t	pid;
+
+	pid = fork();
+	assert_true(pid != -1);
+	return pid;
+}
+
+/* Blocks until every copy of the pipe's write end is closed. */
+static void
+gate_wait(int fd)
+{
+	char	ch;
+
+	while (read(fd, &ch, 1) == -1 && errno == EINTR)
+		;
+}
+
+static void
+reap(pid_t pid)
+{
+	int	st;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* No zombie and no stray child is left behind by a test. */
+static void
+assert_no_children(void)
+{
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+/* Polls the shcache_stats counter at offset off until it reaches n. */
+static void
+wait_for(struct shcache *c, size_t off, uint64_t n)
+{
+	struct shcache_stats	st;
+	uint64_t		v;
+	int64_t			until = now_ms() + LONG_MS;
+
+	for (;;) {
+		shcache_stats(c, &st);
+		memcpy(&v, (const char *)&st + off, sizeof(v));
+		if (v >= n)
+			return;
+		assert_true(now_ms() < until);
+		sleep_ms(5);
+	}
+}
+
+#define WAIT_FOR(c, counter, n)	\
+	wait_for((c), offsetof(struct shcache_stats, counter), (n))
+
+static enum shcache_result
+get(struct shcache *c, const char *key, char *val, int64_t wait_ms,
+    int64_t fill_ms)
+{
+	char			buf[SHCACHE_VAL_MAX + 1];
+	size_t			len = 0;
+	enum shcache_result	r;
+
+	r = shcache_get(c, key, buf, sizeof(buf), &len, now_ms() + wait_ms,
+	    now_ms() + fill_ms);
+	if (val != NULL) {
+		if (r == SHCACHE_HIT)
+			memcpy(val, buf, len + 1);
+		else
+			val[0] = '\0';
+	}
+	return r;
+}
+
+static void
+put(struct shcache *c, const char *key, const char *val, int64_t ttl_ms)
+{
+	shcache_put(c, key, val, strlen(val), ttl_ms);
+}
+
+/*
+ * A child that looks key up once the gate pipe (if not NULL) is closed,
+ * records the result as board slot idx and, if it is handed the fill,
+ * carries out plan.
+ */
+static pid_t
+spawn_waiter(struct shcache *c, struct board *b, int idx, const char *key,
+    const int *gate, const struct fill_plan *plan)
+{
+	enum shcache_result	r;
+	pid_t			pid;
+	char			val[SHCACHE_VAL_MAX + 1];
+
+	if ((pid = xfork()) != 0)
+		return pid;
+	if (gate != NULL) {
+		close(gate[1]);
+		gate_wait(gate[0]);
+	}
+	r = get(c, key, val, LONG_MS, LONG_MS);
+	b->done_ms[idx] = now_ms();
+	if (r == SHCACHE_FILL) {
+		sleep_ms(plan->sleep_ms);
+		if (plan->val != NULL) {
+			put(c, key, plan->val, 60000);
+			snprintf(val, sizeof(val), "%s", plan->val);
+		} else
+			shcache_abandon(c, key);
+	}
+	/* The board is zeroed: the copy stays NUL-terminated. */
+	memcpy(b->val[idx], val, strnlen(val, sizeof(b->val[idx]) - 1));
+	b->res[idx] = (int)r;
+	_exit(0);
+}
+
+/*
+ * A child that takes the fill of key (and reports it), then waits for a
+ * command on the returned pipe: 'p' puts val, 'a' abandons, end of file
+ * leaves the fill as it is.  Exits 0 only if it was handed the fill.
+ */
+static pid_t
+spawn_filler(struct shcache *c, const char *key, int64_t fill_ms,
+    const char *val, int *cmdfd)
+{
+	int			ready[2], cmd[2];
+	pid_t			pid;
+	char			ch;
+	enum shcache_result	r;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(cmd), 0);
+	if ((pid = xfork()) == 0) {
+		close(ready[0]);
+		close(cmd[1]);
+		r = get(c, key, NULL, LONG_MS, fill_ms);
+		ch = r == SHCACHE_FILL ? 'F' : 'x';
+		if (write(ready[1], &ch, 1) != 1 || r != SHCACHE_FILL)
+			_exit(1);
+		if (read(cmd[0], &ch, 1) == 1) {
+			if (ch == 'p')
+				put(c, key, val, 60000);
+			else
+				shcache_abandon(c, key);
+		}
+		_exit(0);
+	}
+	close(ready[1]);
+	close(cmd[0]);
+	assert_int_equal(read(ready[0], &ch, 1), 1);
+	assert_int_equal(ch, 'F');
+	close(ready[0]);
+	*cmdfd = cmd[1];
+	return pid;
+}
+
+static void
+send_cmd(int fd, char ch)
+{
+	assert_int_equal(write(fd, &ch, 1), 1);
+	close(fd);
+}
+
+static void
+test_put_get(void **state)
+{
+	struct shcache		*c = shcache_create(16);
+	struct shcache_stats	 st;
+	char			 val[SHCACHE_VAL_MAX + 1];
+	size_t			 len = 99;
+
+	assert_int_equal(get(c, "london", NULL, 100, 1000), SHCACHE_FILL);
+	put(c, "london", "rain", 60000);
+	memset(val, 'x', sizeof(val));
+	assert_int_equal(shcache_get(c, "london", val, sizeof(val), &len,
+	    now_ms() + 100, now_ms() + 1000), SHCACHE_HIT);
+	assert_int_equal(len, 4);
+	assert_string_equal(val, "rain");
+
+	/* Keys are exact bytes: normalising is the caller's job. */
+	assert_int_equal(get(c, "London", NULL, 100, 1000), SHCACHE_FILL);
+	shcache_abandon(c, "London");
+
+	/* A put needs no fill before it, and overwrites. */
+	put(c, "paris", "sun", 60000);
+	put(c, "paris", "clouds", 60000);
+	assert_int_equal(get(c, "paris", val, 100, 1000), SHCACHE_HIT);
+	assert_string_equal(val, "clouds");
+
+	shcache_stats(c, &st);
+	assert_int_equal(st.hits, 2);
+	assert_int_equal(st.misses, 2);
+	assert_int_equal(st.fills, 2);
+	assert_int_equal(st.waits, 0);
+	assert_int_equal(st.timeouts, 0);
+	assert_int_equal(st.evictions, 0);
+	assert_int_equal(st.entries_used, 2);
+	shcache_destroy(c);
+}
+
+/* Values are bytes with a length, up to SHCACHE_VAL_MAX of them. */
+static void
+test_value_bytes(void **state)
+{
+	struct shcache	*c = shcache_create(4);
+	char		 big[SHCACHE_VAL_MAX + 1], val[SHCACHE_VAL_MAX + 1];
+	size_t		 len;
+
+	memset(big, 'v', sizeof(big));
+	shcache_put(c, "max", big, SHCACHE_VAL_MAX, 60000);
+	assert_int_equal(shcache_get(c, "max", val, sizeof(val), &len,
+	    now_ms() + 100, now_ms() + 100), SHCACHE_HIT);
+	assert_int_equal(len, SHCACHE_VAL_MAX);
+	assert_int_equal(val[SHCACHE_VAL_MAX], '\0');
+	assert_memory_equal(val, big, SHCACHE_VAL_MAX);
+
+	shcache_put(c, "nul", "a\0b", 3, 60000);
+	assert_int_equal(shcache_get(c, "nul", val, sizeof(val), &len,
+	    now_ms() + 100, now_ms() + 100), SHCACHE_HIT);
+	assert_int_equal(len, 3);
+	assert_memory_equal(val, "a\0b", 4);
+
+	/* Too long is not stored, and gives the fill up. */
+	assert_int_equal(get(c, "big", NULL, 100, 1000), SHCACHE_FILL);
+	shcache_put(c, "big", big, SHCACHE_VAL_MAX + 1, 60000);
+	assert_int_equal(get(c, "big", NULL, 100, 1000), SHCACHE_FILL);
+	shcache_destroy(c);
+}
+
+/*
+ * A single-threaded worker that asks again for a key it is filling has
+ * lost that fill: it gets the fill back at once rather than waiting for
+ * itself.
+ */
+static void
+test_same_process_refills(void **state)
+{
+	struct shcache		*c = shcache_create(4);
+	struct shcache_stats	 st;
+	int64_t			 t0;
+
+	assert_int_equal(get(c, "rome", NULL, 2000, 2000), SHCACHE_FILL);
+	t0 = now_ms();
+	assert_int_equal(get(c, "rome", NULL, 2000, 2000), SHCACHE_FILL);
+	assert_true(now_ms() - t0 < 50);
+	shcache_stats(c, &st);
+	assert_int_equal(st.fills, 2);
+	assert_int_equal(st.waits, 0);
+	assert_int_equal(st.entries_used, 1);
+	shcache_destroy(c);
+}
+
+/* 50 processes ask for one missing key at once: one fetch, 49 hits. */
+static void
+test_single_flight(void **state)
+{
+	static const struct fill_plan	 plan = { 200, "sunny" };
+	struct shcache			*c = shcache_create(64);
+	struct board			*b = board_new();
+	struct shcache_stats		 st;
+	pid_t				 pids[NKIDS];
+	int				 gate[2], i, fills = 0, hits = 0;
+
+	assert_int_equal(pipe(gate), 0);
+	for (i = 0; i < NKIDS; i++)
+		pids[i] = spawn_waiter(c, b, i, "madrid", gate, &plan);
+	close(gate[0]);
+	close(gate[1]);		/* and they are off */
+	for (i = 0; i < NKIDS; i++)
+		reap(pids[i]);
+	assert_no_children();
+
+	for (i = 0; i < NKIDS; i++) {
+		if (b->res[i] == SHCACHE_FILL)
+			fills++;
+		else if (b->res[i] == SHCACHE_HIT)
+			hits++;
+		assert_string_equal(b->val[i], "sunny");
+	}
+	assert_int_equal(fills, 1);
+	assert_int_equal(hits, NKIDS - 1);
+	shcache_stats(c, &st);
+	assert_int_equal(st.fills, 1);
+	assert_int_equal(st.hits, NKIDS - 1);
+	assert_int_equal(st.misses + st.hits - st.waits, NKIDS);
+	assert_int_equal(st.timeouts, 0);
+	board_free(b);
+	shcache_destroy(c);
+}
+
+/*
+ * A put wakes the waiters at once, not at their next 100 ms check: here
+ * the put comes 30 ms into the parent's wait, and the check at 100 ms.
+ */
+static void
+test_put_wakes(void **state)
+{
+	static const struct fill_plan	 plan = { 30, "dawn" };
+	struct shcache			*c = shcache_create(16);
+	struct board			*b = board_new();
+	char				 val[SHCACHE_VAL_MAX + 1];
+	int64_t				 took;
+	pid_t				 pid;
+
+	pid = spawn_waiter(c, b, 0, "nuuk", NULL, &plan);
+	WAIT_FOR(c, fills, 1);
+	assert_int_equal(get(c, "nuuk", val, LONG_MS, LONG_MS), SHCACHE_HIT);
+	assert_string_equal(val, "dawn");
+	took = now_ms() - b->done_ms[0];
+	assert_true(took >= 30);
+	assert_true(took < 80);
+	reap(pid);
+	assert_no_children();
+	assert_int_equal(b->res[0], SHCACHE_FILL);
+	board_free(b);
+	shcache_destroy(c);
+}
+
+/* Counts the children of the board that got r, and checks their values. */
+static int
+count(const struct board *b, int n, enum shcache_result r, const char *val)
+{
+	int	i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (b->res[i] != (int)r)
+			continue;
+		k++;
+		if (val != NULL)
+			assert_string_equal(b->val[i], val);
+	}
+	return k;
+}
+
+/* A failed fill passes to exactly one of the waiters. */
+static void
+test_abandon_hands_over(void **state)
+{
+	static const struct fill_plan	 plan = { 50, "second" };
+	struct shcache			*c = shcache_create(16);
+	struct board			*b = board_new();
+	pid_t				 filler, pids[5];
+	int64_t				 t0;
+	int				 cmd, i;
+
+	filler = spawn_filler(c, "oslo", LONG_MS, NULL, &cmd);
+	for (i = 0; i < 5; i++)
+		pids[i] = spawn_waiter(c, b, i, "oslo", NULL, &plan);
+	WAIT_FOR(c, waits, 5);
+	t0 = now_ms();
+	send_cmd(cmd, 'a');
+	reap(filler);
+	for (i = 0; i < 5; i++)
+		reap(pids[i]);
+	assert_no_children();
+
+	assert_int_equal(count(b, 5, SHCACHE_FILL, "second"), 1);
+	assert_int_equal(count(b, 5, SHCACHE_HIT, "second"), 4);
+	/* Woken by the abandon, not by their 100 ms check. */
+	for (i = 0; i < 5; i++)
+		if (b->res[i] == SHCACHE_FILL)
+			assert_true(b->done_ms[i] - t0 < 50);
+	board_free(b);
+	shcache_destroy(c);
+}
+
+/*
+ * A filler SIGKILLed mid-fill is noticed within a poll interval of being
+ * reaped, long before its own fill deadline or the waiters' deadline.
+ */
+static void
+test_killed_filler(void **state)
+{
+	static const struct fill_plan	 plan = { 0, "fresh" };
+	struct shcache			*c = shcache_create(16);
+	struct board			*b = board_new();
+	pid_t				 filler, pids[3];
+	int64_t				 t0;
+	int				 cmd, i;
+
+	filler = spawn_filler(c, "lima", LONG_MS, NULL, &cmd);
+	for (i = 0; i < 3; i++)
+		pids[i] = spawn_waiter(c, b, i, "lima", NULL, &plan);
+	WAIT_FOR(c, waits, 3);
+	t0 = now_ms();
+	assert_int_equal(kill(filler, SIGKILL), 0);
+	assert_int_equal(waitpid(filler, NULL, 0), filler);
+	close(cmd);
+	for (i = 0; i < 3; i++)
+		reap(pids[i]);
+	assert_no_children();
+
+	assert_int_equal(count(b, 3, SHCACHE_FILL, "fresh"), 1);
+	assert_int_equal(count(b, 3, SHCACHE_HIT, "fresh"), 2);
+	for (i = 0; i < 3; i++)
+		if (b->res[i] == SHCACHE_FILL)
+			assert_true(b->done_ms[i] - t0 < 1000);
+	board_free(b);
+	shcache_destroy(c);
+}
+
+/* A live filler past its fill deadline is taken over too. */
+static void
+test_fill_deadline(void **state)
+{
+	struct shcache	*c = shcache_create(16);
+	pid_t		 filler;
+	int64_t		 t0, took;
+	int		 cmd;
+
+	filler = spawn_filler(c, "kyiv", 300, NULL, &cmd);
+	t0 = now_ms();
+	assert_int_equal(get(c, "kyiv", NULL, LONG_MS, LONG_MS), SHCACHE_FILL);
+	took = now_ms() - t0;
+	assert_true(took >= 250);
+	assert_true(took < 1000);
+	put(c, "kyiv", "snow", 60000);
+	close(cmd);
+	reap(filler);
+	assert_no_children();
+	shcache_destroy(c);
+}
+
+/*
+ * A put by a filler that was taken over still stores, but its late
+ * abandon must not cancel the fill of the process that took over.
+ */
+static void
+test_put_after_takeover(void **state)
+{
+	struct shcache	*c = shcache_create(16);
+	char		 val[SHCACHE_VAL_MAX + 1];
+	pid_t		 pid;
+	int		 cmd;
+
+	assert_int_equal(get(c, "quito", NULL, 100, 50), SHCACHE_FILL);
+	/* The child waits out our 50 ms fill deadline and takes over. */
+	pid = spawn_filler(c, "quito", LONG_MS, "child", &cmd);
+	shcache_abandon(c, "quito");
+	assert_int_equal(get(c, "quito", NULL, 100, LONG_MS), SHCACHE_TIMEOUT);
+	send_cmd(cmd, 'p');
+	reap(pid);
+	assert_no_children();
+	assert_int_equal(get(c, "quito", val, 100, 100), SHCACHE_HIT);
+	assert_string_equal(val, "child");
+
+	put(c, "quito", "late", 60000);
+	assert_int_equal(get(c, "quito", val, 100, 100), SHCACHE_HIT);
+	assert_string_equal(val, "late");
+	shcache_destroy(c);
+}
+
+static void
+test_timeout(void **state)
+{
+	struct shcache		*c = shcache_create(16);
+	struct shcache_stats	 st;
+	pid_t			 filler;
+	int64_t			 t0, took;
+	int			 cmd;
+
+	filler = spawn_filler(c, "cairo", LONG_MS, "hot", &cmd);
+	t0 = now_ms();
+	assert_int_equal(get(c, "cairo", NULL, 150, LONG_MS), SHCACHE_TIMEOUT);
+	took = now_ms() - t0;
+	assert_true(took >= 140);
+	assert_true(took < 1000);
+	/* A deadline already past does not wait at all. */
+	assert_int_equal(get(c, "cairo", NULL, -1, LONG_MS), SHCACHE_TIMEOUT);
+
+	send_cmd(cmd, 'p');
+	reap(filler);
+	assert_no_children();
+	assert_int_equal(get(c, "cairo", NULL, 150, LONG_MS), SHCACHE_HIT);
+	shcache_stats(c, &st);
+	assert_int_equal(st.timeouts, 2);
+	assert_int_equal(st.waits, 1);
+	assert_int_equal(st.hits, 1);
+	shcache_destroy(c);
+}
+
+static void
+test_ttl(void **state)
+{
+	struct shcache	*c = shcache_create(4);
+	char		 val[SHCACHE_VAL_MAX + 1];
+
+	put(c, "perth", "warm", 50);
+	assert_int_equal(get(c, "perth", val, 100, 1000), SHCACHE_HIT);
+	assert_string_equal(val, "warm");
+	sleep_ms(80);
+	assert_int_equal(get(c, "perth", NULL, 100, 1000), SHCACHE_FILL);
+
+	/* No ttl, no value: the put gives the fill up. */
+	put(c, "perth", "warm", 0);
+	assert_int_equal(get(c, "perth", NULL, 100, 1000), SHCACHE_FILL);
+	shcache_destroy(c);
+}
+
+static void
+test_eviction(void **state)
+{
+	struct shcache		*c = shcache_create(4);
+	struct shcache_stats	 st;
+	char			 key[16], val[SHCACHE_VAL_MAX + 1];
+	int			 i;
+
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(get(c, key, NULL, 100, 1000), SHCACHE_FILL);
+		put(c, key, key, 60000);
+	}
+	shcache_stats(c, &st);
+	assert_int_equal(st.entries_used, 4);
+	assert_int_equal(st.evictions, 6);
+	for (i = 6; i < 10; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(get(c, key, val, 100, 1000), SHCACHE_HIT);
+		assert_string_equal(val, key);
+	}
+	assert_int_equal(get(c, "k0", NULL, 100, 1000), SHCACHE_FILL);
+	shcache_destroy(c);
+}
+
+/* The least recently used value goes first; an expired one before it. */
+static void
+test_lru(void **state)
+{
+	struct shcache		*c = shcache_create(4);
+	struct shcache_stats	 st;
+
+	put(c, "a", "1", 60000);
+	put(c, "b", "2", 60000);
+	put(c, "c", "3", 60000);
+	put(c, "d", "4", 60000);
+	assert_int_equal(get(c, "a", NULL, 100, 100), SHCACHE_HIT);
+	put(c, "e", "5", 60000);
+	assert_int_equal(get(c, "a", NULL, 100, 100), SHCACHE_HIT);
+	assert_int_equal(get(c, "c", NULL, 100, 100), SHCACHE_HIT);
+	assert_int_equal(get(c, "d", NULL, 100, 100), SHCACHE_HIT);
+	assert_int_equal(get(c, "e", NULL, 100, 100), SHCACHE_HIT);
+	shcache_stats(c, &st);
+	assert_int_equal(st.evictions, 1);
+
+	put(c, "short", "6", 1);	/* evicts a, the least recent */
+	sleep_ms(5);
+	put(c, "f", "7", 60000);	/* takes the expired slot */
+	shcache_stats(c, &st);
+	assert_int_equal(st.evictions, 2);
+	assert_int_equal(get(c, "c", NULL, 100, 100), SHCACHE_HIT);
+	assert_int_equal(get(c, "f", NULL, 100, 100), SHCACHE_HIT);
+	assert_int_equal(get(c, "b", NULL, 100, 100), SHCACHE_FILL);
+	shcache_destroy(c);
+}
+
+/* Live fills are never evicted: with all slots filling, nothing is stored. */
+static void
+test_full_of_fills(void **state)
+{
+	struct shcache		*c = shcache_create(2);
+	struct shcache_stats	 st;
+
+	assert_int_equal(get(c, "a", NULL, 100, LONG_MS), SHCACHE_FILL);
+	assert_int_equal(get(c, "b", NULL, 100, LONG_MS), SHCACHE_FILL);
+	assert_int_equal(get(c, "c", NULL, 100, LONG_MS), SHCACHE_FILL);
+	put(c, "c", "3", 60000);
+	assert_int_equal(get(c, "c", NULL, 100, LONG_MS), SHCACHE_FILL);
+	shcache_stats(c, &st);
+	assert_int_equal(st.entries_used, 2);
+	assert_int_equal(st.evictions, 0);
+
+	/* Once a fill is past its deadline its slot is free again. */
+	assert_int_equal(get(c, "a", NULL, 100, -1), SHCACHE_FILL);
+	put(c, "c", "3", 60000);
+	assert_int_equal(get(c, "c", NULL, 100, LONG_MS), SHCACHE_HIT);
+	shcache_destroy(c);
+}
+
+/* Too long a key is uncacheable: FILL at once, and put stores nothing. */
+static void
+test_long_key(void **state)
+{
+	struct shcache		*c = shcache_create(4);
+	struct shcache_stats	 st;
+	char			 key[SHCACHE_KEY_MAX + 1];
+
+	memset(key, 'k', sizeof(key));
+	key[SHCACHE_KEY_MAX] = '\0';
+	assert_int_equal(get(c, key, NULL, 100, LONG_MS), SHCACHE_FILL);
+	assert_int_equal(get(c, key, NULL, 100, LONG_MS), SHCACHE_FILL);
+	put(c, key, "v", 60000);
+	shcache_abandon(c, key);
+	assert_int_equal(get(c, key, NULL, 100, LONG_MS), SHCACHE_FILL);
+	shcache_stats(c, &st);
+	assert_int_equal(st.entries_used, 0);
+	assert_int_equal(st.fills, 3);
+
+	/* SHCACHE_KEY_MAX - 1 bytes is the longest cacheable key. */
+	key[SHCACHE_KEY_MAX - 1] = '\0';
+	assert_int_equal(get(c, key, NULL, 100, LONG_MS), SHCACHE_FILL);
+	put(c, key, "v", 60000);
+	assert_int_equal(get(c, key, NULL, 100, LONG_MS), SHCACHE_HIT);
+	shcache_destroy(c);
+}
+
+/*
+ * A process that dies holding the mutex: the next locker gets EOWNERDEAD,
+ * empties the table (it may be torn) and carries on, every time.  The
+ * mutex is the first member of struct shcache (see shcache.c).
+ */
+static void
+test_owner_died(void **state)
+{
+	struct shcache	*c = shcache_create(8);
+	char		 val[SHCACHE_VAL_MAX + 1];
+	pid_t		 pid;
+	int		 round;
+
+	alarm(10);		/* a wedged mutex fails the test, not the run */
+	for (round = 0; round < 2; round++) {
+		put(c, "baku", "wind", 60000);
+		assert_int_equal(get(c, "baku", NULL, 100, 100), SHCACHE_HIT);
+		if ((pid = xfork()) == 0) {
+			if (pthread_mutex_lock((pthread_mutex_t *)(void *)c)
+			    != 0)
+				_exit(1);
+			_exit(0);
+		}
+		reap(pid);
+		assert_int_equal(get(c, "baku", NULL, 100, 1000),
+		    SHCACHE_FILL);
+		put(c, "baku", "calm", 60000);
+		assert_int_equal(get(c, "baku", val, 100, 100), SHCACHE_HIT);
+		assert_string_equal(val, "calm");
+	}
+	alarm(0);
+	assert_no_children();
+	shcache_destroy(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_put_get),
+		cmocka_unit_test(test_value_bytes),
+		cmocka_unit_test(test_same_process_refills),
+		cmocka_unit_test(test_single_flight),
+		cmocka_unit_test(test_put_wakes),
+		cmocka_unit_test(test_abandon_hands_over),
+		cmocka_unit_test(test_killed_filler),
+		cmocka_unit_test(test_fill_deadline),
+		cmocka_unit_test(test_put_after_takeover),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_ttl),
+		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_lru),
+		cmocka_unit_test(test_full_of_fills),
+		cmocka_unit_test(test_long_key),
+		cmocka_unit_test(test_owner_died),
+	};
+
+	return cmocka_run_group_tests_name("shcache", tests, NULL, NULL);
+}
