@@ -269,6 +269,12 @@ ready(struct db *db, int64_t deadline_ms)
 	return WH_OK;
 }
 
+int
+db_warm(struct db *db, int64_t deadline_ms)
+{
+	return ready(db, deadline_ms) == WH_OK ? 0 : -1;
+}
+
 static void
 release_rows(struct db_rows *r)
 {

@@ -194,7 +194,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
 	db = db_open(cfg->conninfo, cfg->connect_timeout_ms);
-	db_connect(db, now_ms() + cfg->connect_timeout_ms);
+	db_warm(db, now_ms() + cfg->connect_timeout_ms);
 
 	memset(&app, 0, sizeof(app));
 	app.cfg = cfg;
