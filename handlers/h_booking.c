@@ -28,12 +28,15 @@ enum {
 };
 
 struct booking_req {
-	char		service[FIELD_MAX];
-	bool		has_service;
-	struct cx_date	date;
-	struct cx_time	time;
-	bool		has_date, date_ok;
-	bool		has_time, time_ok;
+	char		 service[FIELD_MAX];
+	bool		 has_service;
+	struct cx_date	 date;
+	struct cx_time	 time;
+	bool		 has_date, date_ok;
+	bool		 has_time, time_ok;
+	/* The parameters they came from: "date"/"time", or one "datetime". */
+	const char	*date_param;
+	const char	*time_param;
 	char		name[FIELD_MAX], email[FIELD_MAX], phone[FIELD_MAX];
 };
 
@@ -81,16 +84,20 @@ given(const struct cx_request *req, const char *name)
 static void
 read_when(const struct cx_request *req, struct booking_req *b)
 {
+	b->date_param = "date";
+	b->time_param = "time";
 	b->has_date = given(req, "date");
 	b->date_ok = b->has_date && cx_param_date(req, "date", &b->date);
 	if (!b->has_date && given(req, "datetime")) {
 		b->has_date = true;
+		b->date_param = "datetime";
 		b->date_ok = cx_param_date(req, "datetime", &b->date);
 	}
 	b->has_time = given(req, "time");
 	b->time_ok = b->has_time && cx_param_time(req, "time", &b->time);
 	if (!b->has_time && given(req, "datetime")) {
 		b->has_time = true;
+		b->time_param = "datetime";
 		b->time_ok = cx_param_time(req, "datetime", &b->time);
 	}
 }
@@ -138,6 +145,11 @@ offer_services(struct wh_ctx *ctx, const char *lead)
 
 	if (ctx->db_ops->exec(ctx->db, DB_LIST_SERVICES, NULL, 0, &rows,
 	    ctx->deadline_ms) != WH_OK) {
+		cx_resp_say(ctx->resp, "%s", lead);
+		return;
+	}
+	if (rows.nrows == 0) {
+		db_rows_clear(&rows);
 		cx_resp_say(ctx->resp, "%s", lead);
 		return;
 	}
@@ -193,19 +205,19 @@ reject_malformed(struct wh_ctx *ctx, const struct booking_req *b)
 	char	day[64];
 
 	if (!b->date_ok) {
-		invalid(ctx, "date",
+		invalid(ctx, b->date_param,
 		    "I didn't catch a valid date. Which day would you like?");
 		return true;
 	}
 	if (!cx_date_valid(&b->date)) {
 		snprintf(day, sizeof(day), "%s %d, %d",
 		    month_names[b->date.month - 1], b->date.day, b->date.year);
-		invalid(ctx, "date", "%s isn't a date on the calendar. %s",
-		    day, "Which day would you like?");
+		invalid(ctx, b->date_param, "%s isn't a date on the calendar. "
+		    "%s", day, "Which day would you like?");
 		return true;
 	}
 	if (!b->time_ok) {
-		invalid(ctx, "time",
+		invalid(ctx, b->time_param,
 		    "I didn't catch a valid time. What time would you like?");
 		return true;
 	}
@@ -253,7 +265,8 @@ say_booked(struct wh_ctx *ctx, const struct db_rows *r)
 
 /* The slot is taken: offer the next free ones, as words and as chips. */
 static void
-say_full(struct wh_ctx *ctx, const struct db_rows *r)
+say_full(struct wh_ctx *ctx, const struct booking_req *b,
+    const struct db_rows *r)
 {
 	const char	*free_text = db_cell(r, 0, BK_FREE);
 	char		*copy, *slot, *save = NULL;
@@ -282,7 +295,7 @@ say_full(struct wh_ctx *ctx, const struct db_rows *r)
 		}
 		buf_puts(&line, ". Which would you like?");
 	}
-	invalid(ctx, "time", "%s", line.p);
+	invalid(ctx, b->time_param, "%s", line.p);
 	if (n > 0) {
 		rc = rich_new();
 		rich_chips(rc, slots, n);
@@ -293,7 +306,7 @@ say_full(struct wh_ctx *ctx, const struct db_rows *r)
 	buf_clear(&line);
 }
 
-static void
+static enum wh_status
 answer_outcome(struct wh_ctx *ctx, const struct booking_req *b,
     const struct db_rows *r)
 {
@@ -310,19 +323,22 @@ answer_outcome(struct wh_ctx *ctx, const struct booking_req *b,
 		    b->service);
 		offer_services(ctx, lead);
 	} else if (strcmp(outcome, "past_date") == 0)
-		invalid(ctx, "date", "%s has already passed. %s",
+		invalid(ctx, b->date_param, "%s has already passed. %s",
 		    db_cell(r, 0, BK_SAY_DATE), "Which day would you like?");
 	else if (strcmp(outcome, "past_time") == 0)
-		invalid(ctx, "time", "%s on that day has already passed. %s",
-		    db_cell(r, 0, BK_SAY_TIME), "What time would you like?");
+		invalid(ctx, b->time_param, "%s on that day has already passed. "
+		    "%s", db_cell(r, 0, BK_SAY_TIME), "What time would you like?");
 	else if (strcmp(outcome, "closed") == 0) {
 		snprintf(lead, sizeof(lead), "We take %s appointments between "
 		    "%s and %s.", db_cell(r, 0, BK_SERVICE),
 		    db_cell(r, 0, BK_OPENS), db_cell(r, 0, BK_CLOSES));
-		invalid(ctx, "time", "%s %s", lead,
+		invalid(ctx, b->time_param, "%s %s", lead,
 		    "What time would you like?");
 	} else if (strcmp(outcome, "full") == 0)
-		say_full(ctx, r);
+		say_full(ctx, b, r);
+	else
+		return WH_INTERNAL;	/* the SQL and this file disagree */
+	return WH_OK;
 }
 
 enum wh_status
@@ -372,9 +388,9 @@ h_booking_create(struct wh_ctx *ctx)
 		db_rows_clear(&rows);
 		return WH_INTERNAL;
 	}
-	answer_outcome(ctx, &b, &rows);
+	st = answer_outcome(ctx, &b, &rows);
 	db_rows_clear(&rows);
-	return WH_OK;
+	return st;
 }
 
 /* Confirmation ids are upper case; people type them any way. */

@@ -155,9 +155,9 @@ fetch(struct wh_ctx *ctx, const char *location, struct weather *w)
 		if (status == 200 && body.len > 0) {
 			if (!parse_current(&body, w))
 				st = WH_UPSTREAM_UNAVAILABLE;
-		} else if (status >= 400 && status < 500)
+		} else if (status == 400 || status == 404)
 			w->found = false;	/* the provider's "no such place" */
-		else
+		else	/* a bad key, a quota, rate limiting, an outage */
 			st = WH_UPSTREAM_UNAVAILABLE;
 	}
 	buf_clear(&url);
