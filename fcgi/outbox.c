@@ -181,14 +181,37 @@ deliver_batch(PGconn *conn, struct upstream *u, const struct config *cfg)
 	return n;
 }
 
-/* Sleeps until a NOTIFY arrives or a second passes (rows may come due). */
+/* Milliseconds until the next undelivered row comes due (at most a second). */
+static int
+next_due_ms(PGconn *conn)
+{
+	PGresult	*res;
+	int		 ms = IDLE_POLL_MS;
+
+	/* Rows waiting behind an older change of their booking do not count. */
+	res = PQexec(conn, "SELECT ceil(extract(epoch FROM min(o.next_attempt_at)"
+	    " - now()) * 1000) FROM booking_outbox o"
+	    " WHERE o.delivered_at IS NULL"
+	    "   AND NOT EXISTS (SELECT 1 FROM booking_outbox p"
+	    "         WHERE p.confirmation_id = o.confirmation_id"
+	    "           AND p.id < o.id AND p.delivered_at IS NULL)");
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+	    !PQgetisnull(res, 0, 0))
+		ms = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (ms < 50)
+		ms = 50;
+	return ms < IDLE_POLL_MS ? ms : IDLE_POLL_MS;
+}
+
+/* Sleeps until a NOTIFY arrives or the next retry comes due. */
 static int
 wait_for_work(PGconn *conn)
 {
 	struct pollfd	 pfd = { PQsocket(conn), POLLIN, 0 };
 	PGnotify	*n;
 
-	if (poll(&pfd, 1, IDLE_POLL_MS) == -1 && errno != EINTR)
+	if (poll(&pfd, 1, next_due_ms(conn)) == -1 && errno != EINTR)
 		return -1;
 	if (!PQconsumeInput(conn))
 		return -1;

@@ -12,6 +12,7 @@
  * place the provider does not know is cached too, briefly, so a burst of
  * a misspelt city does not become a burst upstream.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,16 @@ location_of(const struct cx_request *req, char *buf, size_t bufsz)
 		return cx_param_text(req, "location", buf, bufsz);
 	for (i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
 		m = cx_value_get(v, members[i]);
-		if (cx_value_str(m, &s) && s.len > 0 && s.len < bufsz &&
+		if (!cx_value_str(m, &s))
+			continue;
+		/* A blank member says nothing: try the next one. */
+		while (s.len > 0 && isspace((unsigned char)s.p[0])) {
+			s.p++;
+			s.len--;
+		}
+		while (s.len > 0 && isspace((unsigned char)s.p[s.len - 1]))
+			s.len--;
+		if (s.len > 0 && s.len < bufsz &&
 		    memchr(s.p, '\0', s.len) == NULL) {
 			memcpy(buf, s.p, s.len);
 			buf[s.len] = '\0';

@@ -662,3 +662,180 @@ def pytest_runtest_makereport(item, call):
             log = wd / "pool.log"
         if log is not None and Path(log).exists():
             rep.sections.append(("cxhook pool log (tail)", tail(log, 30)))
+
+
+# --------------------------------------------------------------------------
+# Added for test_weather, test_booking, test_outbox and test_send: a small
+# FastCGI client (to talk to a pool with no web server in between), pools
+# of their own (own configuration, own socket, beside the session pool)
+# and a psql helper.
+
+_FCGI_BEGIN_REQUEST, _FCGI_END_REQUEST, _FCGI_PARAMS, _FCGI_STDIN = 1, 3, 4, 5
+_FCGI_STDOUT, _FCGI_STDERR = 6, 7
+
+
+def _fcgi_record(rtype, content=b""):
+    return (bytes([1, rtype, 0, 1, len(content) >> 8, len(content) & 0xFF, 0, 0])
+            + content)
+
+
+def _fcgi_stream(rtype, data):
+    out = b"".join(_fcgi_record(rtype, data[i:i + 65535])
+                   for i in range(0, len(data), 65535))
+    return out + _fcgi_record(rtype)
+
+
+def _fcgi_len(n):
+    return bytes([n]) if n < 128 else (n | 0x80000000).to_bytes(4, "big")
+
+
+def _fcgi_connect(target, timeout):
+    target = str(target)
+    if target.startswith("unix:"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        addr = target[len("unix:"):]
+    elif target.startswith("tcp:"):
+        host, _, port = target[len("tcp:"):].rpartition(":")
+        host = host.strip("[]")
+        s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                          socket.SOCK_STREAM)
+        addr = (host, int(port))
+    else:
+        raise ValueError(f"FastCGI target must be unix:PATH or tcp:HOST:PORT: {target!r}")
+    s.settimeout(timeout)
+    try:
+        s.connect(addr)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+def fcgi_request(target, method="POST", path="/webhook", body=b"",
+                 content_type="application/json", headers=None, timeout=TIMEOUT):
+    """One FastCGI request (responder role) to a pool at target (unix:PATH
+    or tcp:HOST:PORT), as a web server would make it; never waits more
+    than timeout in all. headers: HTTP request headers (become HTTP_*)."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    body = body or b""
+    params = {"GATEWAY_INTERFACE": "CGI/1.1", "SERVER_PROTOCOL": "HTTP/1.1",
+              "REQUEST_METHOD": method, "REQUEST_URI": path, "SCRIPT_NAME": path,
+              "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+              "REMOTE_ADDR": "127.0.0.1", "CONTENT_LENGTH": str(len(body))}
+    if content_type:
+        params["CONTENT_TYPE"] = content_type
+    for k, v in (headers or {}).items():
+        params["HTTP_" + k.upper().replace("-", "_")] = v
+    pairs = b"".join(_fcgi_len(len(k.encode())) + _fcgi_len(len(v.encode()))
+                     + k.encode() + v.encode() for k, v in params.items())
+    msg = (_fcgi_record(_FCGI_BEGIN_REQUEST, bytes([0, 1, 0, 0, 0, 0, 0, 0]))
+           + _fcgi_stream(_FCGI_PARAMS, pairs) + _fcgi_stream(_FCGI_STDIN, body))
+    end = time.monotonic() + timeout
+    s = _fcgi_connect(target, timeout)
+    try:
+        s.sendall(msg)
+        buf, out = b"", b""
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"FastCGI {target}: no complete answer in {timeout}s")
+            s.settimeout(left)
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ConnectionError(f"FastCGI {target}: closed before END_REQUEST")
+            buf += chunk
+            done = False
+            while len(buf) >= 8:
+                clen = buf[4] << 8 | buf[5]
+                total = 8 + clen + buf[6]
+                if len(buf) < total:
+                    break
+                rtype, content, buf = buf[1], buf[8:8 + clen], buf[total:]
+                if rtype == _FCGI_STDOUT:
+                    out += content
+                elif rtype == _FCGI_END_REQUEST:
+                    done = True
+                    break
+            if done:
+                break
+    finally:
+        s.close()
+    sep = out.find(b"\r\n\r\n")
+    head, data = (out[:sep], out[sep + 4:]) if sep >= 0 else (out, b"")
+    hdrs, status, reason = {}, 200, "OK"
+    for line in head.decode("latin-1").split("\r\n"):
+        name, _, value = line.partition(":")
+        if not name:
+            continue
+        hdrs[name.strip().lower()] = value.strip()
+    if "status" in hdrs:
+        code, _, reason = hdrs["status"].partition(" ")
+        status = int(code)
+    return Response(status, reason, hdrs, data)
+
+
+def fcgi_post_json(target, obj, timeout=TIMEOUT, headers=None):
+    body = obj if isinstance(obj, (bytes, str)) else json.dumps(obj)
+    return fcgi_request(target, "POST", "/webhook", body, headers=headers,
+                        timeout=timeout)
+
+
+def psql_rows(conninfo, sql):
+    """Rows of one SQL statement, each a tuple of text ('' for NULL)."""
+    r = run(["psql", "-X", "-Atq", "-v", "ON_ERROR_STOP=1", "-F", "\x1f",
+             "-d", conninfo, "-c", sql])
+    return [tuple(ln.split("\x1f")) for ln in r.stdout.splitlines() if ln != ""]
+
+
+def start_own_pool(cxhook_bin, workdir, conninfo, name, workers=4,
+                   deadline="4500ms", extra="", listen=None):
+    """A pool of its own beside the session pool: workdir/NAME.conf, socket
+    workdir/run-NAME/cxhook.sock (or listen), log workdir/pool-NAME.log.
+    extra: more INI sections ([weather], [booking], ...). Returns a Pool
+    with .target (for fcgi_request and `cxhook send`) and .listen."""
+    rundir = Path(workdir) / f"run-{name}"
+    rundir.mkdir(mode=0o755, exist_ok=True)
+    rundir.chmod(0o755)
+    if listen is None:
+        listen = f"unix:{rundir}/cxhook.sock"
+    conf = Path(workdir) / f"{name}.conf"
+    conf.write_text(f"""\
+; generated by tests/integration/conftest.py (start_own_pool)
+[pool]
+listen = {listen}
+socket_mode = 0666
+workers = {workers}
+deadline = {deadline}
+max_body = 1MiB
+
+[database]
+conninfo = {conninfo}
+
+[log]
+level = info
+{extra}""")
+    # The booking courier is one more child of the master.
+    children = workers + (1 if re.search(r"(?m)^\s*forward_url\s*=", extra) else 0)
+    p = start_pool(cxhook_bin, conf, listen, Path(workdir) / f"pool-{name}.log",
+                   workers=children)
+    p.listen = listen
+    p.target = listen if listen.startswith("unix:") else f"tcp:{listen}"
+    p.n_workers = workers
+    return p
+
+
+@pytest.fixture
+def make_pool(cxhook_bin, workdir, database):
+    """Starts pools of their own for one test (start_own_pool arguments
+    but the first three); all are stopped when the test ends."""
+    started = []
+
+    def make(name, **kw):
+        p = start_own_pool(cxhook_bin, workdir, database, name, **kw)
+        started.append(p)
+        return p
+
+    yield make
+    for p in started:
+        p.proc.stop()
