@@ -154,7 +154,7 @@ BEGIN
 		RETURN QUERY SELECT 'full', NULL::text, svc.name, p_date, p_time,
 		    cxhook_say_date(v_local), cxhook_say_time(v_local),
 		    svc.opens, svc.closes,
-		    ARRAY(SELECT to_char(f, 'Dy FMMon FMDD, FMHH12:MI AM')
+		    ARRAY(SELECT to_char(f, 'Dy FMMon FMDD "at" FMHH12:MI AM')
 		      FROM cxhook_free_slots(svc.name, v_local, p_tz, 3) f);
 		RETURN;
 	END IF;

@@ -71,8 +71,8 @@ def say_time(h, m):
 
 
 def chip_label(d, h, m):
-    """cxhook_book's free-slot label: to_char(f, 'Dy FMMon FMDD, FMHH12:MI AM')."""
-    return f"{d:%a} {d:%b} {d.day}, {say_time(h, m)}"
+    """cxhook_book's free-slot label: to_char(f, 'Dy FMMon FMDD "at" FMHH12:MI AM')."""
+    return f"{d:%a} {d:%b} {d.day} at {say_time(h, m)}"
 
 
 def booking_req(tag="booking.create", resp_id=None, session="it-booking", **params):

@@ -668,7 +668,7 @@ test_datetime_invalid(void **state)
 	};
 	static const char *const full[] = {
 		"full", NULL, "haircut", "2026-12-01", "10:00", SAY_DATE,
-		"10:00 AM", "9:00 AM", "5:00 PM", "Tue Dec 1, 11:00 AM",
+		"10:00 AM", "9:00 AM", "5:00 PM", "Tue Dec 1 at 11:00 AM",
 	};
 	struct fake_db		 f;
 	struct wh_settings	 s;
@@ -952,26 +952,26 @@ static void
 test_full(void **state)
 {
 	static const char *const three[] = {
-		"Tue Dec 1, 11:00 AM", "Tue Dec 1, 11:30 AM",
-		"Wed Dec 2, 9:00 AM",
+		"Tue Dec 1 at 11:00 AM", "Tue Dec 1 at 11:30 AM",
+		"Wed Dec 2 at 9:00 AM",
 	};
 	static const struct {
 		const char	*free;		/* the '|'-joined cell */
 		const char	*want;
 		size_t		 nchips;
 	} t[] = {
-		{ "Tue Dec 1, 11:00 AM|Tue Dec 1, 11:30 AM|Wed Dec 2, 9:00 AM",
+		{ "Tue Dec 1 at 11:00 AM|Tue Dec 1 at 11:30 AM|Wed Dec 2 at 9:00 AM",
 		    "Sorry, 10:00 AM on " SAY_DATE " is fully booked. The next "
-		    "free times are Tue Dec 1, 11:00 AM, Tue Dec 1, 11:30 AM "
-		    "and Wed Dec 2, 9:00 AM. Which would you like?", 3 },
-		{ "Tue Dec 1, 11:00 AM|Tue Dec 1, 11:30 AM|Wed Dec 2, 9:00 AM"
+		    "free times are Tue Dec 1 at 11:00 AM, Tue Dec 1 at 11:30 AM "
+		    "and Wed Dec 2 at 9:00 AM. Which would you like?", 3 },
+		{ "Tue Dec 1 at 11:00 AM|Tue Dec 1 at 11:30 AM|Wed Dec 2 at 9:00 AM"
 		    "|Wed Dec 2, 9:30 AM",
 		    "Sorry, 10:00 AM on " SAY_DATE " is fully booked. The next "
-		    "free times are Tue Dec 1, 11:00 AM, Tue Dec 1, 11:30 AM "
-		    "and Wed Dec 2, 9:00 AM. Which would you like?", 3 },
-		{ "Tue Dec 1, 11:00 AM",
+		    "free times are Tue Dec 1 at 11:00 AM, Tue Dec 1 at 11:30 AM "
+		    "and Wed Dec 2 at 9:00 AM. Which would you like?", 3 },
+		{ "Tue Dec 1 at 11:00 AM",
 		    "Sorry, 10:00 AM on " SAY_DATE " is fully booked. The next "
-		    "free time is Tue Dec 1, 11:00 AM. Which would you like?",
+		    "free time is Tue Dec 1 at 11:00 AM. Which would you like?",
 		    1 },
 		{ NULL, "Sorry, 10:00 AM on " SAY_DATE " is fully booked. "
 		    "I couldn't find a free time in the next two weeks.", 0 },
