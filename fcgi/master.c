@@ -404,7 +404,8 @@ pool_run(struct config *cfg)
 		log_warnx("cannot listen: %s", err);
 		return 69;	/* EX_UNAVAILABLE */
 	}
-	set_io_timeout(m.listen_fd, cfg->deadline_ms);
+	set_io_timeout(m.listen_fd, cfg->deadline_ms < POOL_TICK_MS ?
+	    cfg->deadline_ms : POOL_TICK_MS);
 	if (cfg->bearer_token == NULL)
 		log_warnx("no [auth] bearer_token_file: the webhook accepts "
 		    "unauthenticated requests");

@@ -16,13 +16,21 @@ struct pool_shared {
 };
 
 /*
- * Signal set-up for a process forked by the master: on_stop for SIGTERM,
- * SIGINT and SIGQUIT (without SA_RESTART, so blocking calls return),
- * SIGPIPE and SIGHUP ignored, the master's mask cleared, and death with
- * the master (PR_SET_PDEATHSIG).  Exits at once if the master is already
- * gone.
+ * Signal set-up for a process forked by the master: on_stop handles
+ * SIGTERM, SIGINT and SIGQUIT (without SA_RESTART, so blocking calls
+ * return), or, when on_stop is NULL, those three stay blocked for the
+ * caller to find with sigpending(); SIGPIPE and SIGHUP are ignored, and
+ * the child dies with the master (PR_SET_PDEATHSIG sends SIGTERM).  Exits
+ * at once if the master is already gone.
  */
 void	child_signals(void (*on_stop)(int), int master_pid);
+
+/*
+ * The receive timeout on the listening socket: how often an idle worker
+ * comes back from accept(), and how long a connected peer may stay
+ * silent.
+ */
+#define POOL_TICK_MS	2000
 
 /* Runs the pool in the foreground until SIGTERM/SIGINT/SIGQUIT; an exit code. */
 int	pool_run(struct config *);

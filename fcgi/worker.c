@@ -3,13 +3,18 @@
  * its whole life.
  *
  * Signals (pool-field-notes §3.3): SIGTERM, SIGINT and SIGQUIT ask for a
- * graceful exit.  The handler only sets a flag and calls the
- * signal-safe FCGX_ShutdownPending(), and is installed without SA_RESTART
- * so that an idle accept() is interrupted; a busy worker finishes the
- * request it is on and leaves at its next FCGX_Accept_r.  The listening
- * socket carries SO_RCVTIMEO (set by the master), which bounds both the
- * race between the flag check and accept() and a peer that connects and
- * sends nothing.
+ * graceful exit, and must never cost the request in hand.  A handler
+ * cannot promise that: the sockets carry SO_RCVTIMEO, and a socket read
+ * with a timeout is never restarted after a signal (signal(7)), so libfcgi
+ * would fail the request being read; and a signal during libfcgi's
+ * post-accept poll makes its OS_Accept spin on a closed descriptor once
+ * FCGX_ShutdownPending() is set.  So a worker keeps these signals
+ * blocked and looks for them (sigpending) between requests.  An idle
+ * worker comes back from FCGX_Accept_r at least every POOL_TICK_MS,
+ * because the master sets that receive timeout on the listening socket
+ * (accepted sockets inherit it, which also drops a peer that connects and
+ * sends nothing); that tick bounds how long a stop or reload waits for an
+ * idle worker.
  */
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -32,26 +37,28 @@
 #include "fcgi/upstream.h"
 #include "lib/log.h"
 
-static volatile sig_atomic_t	stop_requested;
-
-static void
-on_stop(int sig)
+/* A stop signal is pending (they stay blocked in a worker: see above). */
+static bool
+stop_pending(void)
 {
-	(void)sig;
-	stop_requested = 1;
-	FCGX_ShutdownPending();
+	sigset_t	pending;
+
+	if (sigpending(&pending) == -1)
+		return false;
+	return sigismember(&pending, SIGTERM) ||
+	    sigismember(&pending, SIGINT) || sigismember(&pending, SIGQUIT);
 }
 
 void
 child_signals(void (*handler)(int), int master_pid)
 {
 	struct sigaction	sa;
-	sigset_t		none;
+	sigset_t		mask;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = handler;
-	sa.sa_flags = 0;		/* no SA_RESTART: see above */
+	/* Without SA_RESTART, so that blocking calls return on a stop. */
+	sa.sa_handler = handler != NULL ? handler : SIG_DFL;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
@@ -61,8 +68,13 @@ child_signals(void (*handler)(int), int master_pid)
 	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigemptyset(&mask);
+	if (handler == NULL) {
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGQUIT);
+	}
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	/* A child must not outlive its master, even one killed by SIGKILL. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != master_pid)
@@ -189,7 +201,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	long		 served = 0;
 	int		 rc;
 
-	child_signals(on_stop, master_pid);
+	child_signals(NULL, master_pid);
 
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
@@ -209,11 +221,11 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	http_settings(&app, cfg);
 	buf_init(&app.body);
 
-	FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
-	while (!stop_requested) {
+	FCGX_InitRequest(&req, listen_fd, 0);
+	while (!stop_pending()) {
 		rc = FCGX_Accept_r(&req);
 		if (rc < 0) {
-			/* EAGAIN: the SO_RCVTIMEO tick; EINTR: a signal. */
+			/* EAGAIN: the SO_RCVTIMEO tick. */
 			if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
 			    rc == -EINTR)
 				continue;

@@ -24,14 +24,9 @@
 #include "handlers/wh.h"
 #include "lib/buf.h"
 #include "fake_db.h"
+#include "harness.h"
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define DEADLINE	123456789
-
-#define MSGS		"fulfillmentResponse.messages"
-#define TEXT0		MSGS "[0].text.text[0]"
-#define PARAMS		"sessionInfo.parameters"
-#define FORMS		"pageInfo.formInfo.parameterInfo"
 
 #define SESSION		"projects/p/locations/global/agents/a/sessions/sess-42"
 #define FULL		"\"service\":\"haircut\",\"date\":\"2026-12-01\"," \
@@ -101,19 +96,6 @@ fake_random(void *out, size_t n)
 
 /* ---- running requests ---- */
 
-struct result {
-	json_object	*o;
-	struct buf	 raw;
-};
-
-static void
-result_free(struct result *res)
-{
-	json_object_put(res->o);
-	buf_clear(&res->raw);
-	memset(res, 0, sizeof(*res));
-}
-
 static void
 settings_init(struct wh_settings *s)
 {
@@ -135,32 +117,12 @@ static void
 run(struct fake_db *f, const struct wh_settings *s, const char *json,
     struct result *res)
 {
-	struct cx_request	req;
-	struct cx_err		err;
-	struct wh_ctx		ctx;
+	struct wh_ctx	ctx;
 
-	memset(res, 0, sizeof(*res));
-	if (decode_str(json, &req, &err) != 0)
-		fail_msg("refused (%s): %s", err.msg, json);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.req = &req;
-	ctx.resp = cx_response_new();
-	ctx.db_ops = &fake_db_ops;
-	ctx.db = f;
-	ctx.settings = s;
-	ctx.deadline_ms = DEADLINE;
+	ctx_db(&ctx, f, s, DEADLINE);
 	ctx.random = fake_random;
-	dispatch(&ctx, route_find(&req));
-	buf_init(&res->raw);
-	if (cx_encode(ctx.resp, &res->raw, &err) != 0)
-		fail_msg("%s: cx_encode: %s", json, err.msg);
-	cx_response_free(ctx.resp);
-	cx_request_free(&req);
-	if ((res->o = jparse(res->raw.p, res->raw.len)) == NULL)
-		fail_msg("not JSON: %s", res->raw.p);
-	if (f->handed_out != f->released)
-		fail_msg("%s: %d row sets handed out, %d released", json,
-		    f->handed_out, f->released);
+	harness_run(&ctx, NULL, json, res);
+	/* Every statement runs under the request's deadline. */
 	if (f->calls > 0 && f->last_deadline_ms != DEADLINE)
 		fail_msg("the database got deadline %lld",
 		    (long long)f->last_deadline_ms);
@@ -198,153 +160,6 @@ id_req(char *doc, size_t docsz, const char *tag, const char *id)
 	    "\"sessionInfo\":{\"session\":\"" SESSION "\","
 	    "\"parameters\":{\"confirmation_id\":%s}}}", tag, id);
 	return doc;
-}
-
-/* ---- reading the answer ---- */
-
-static size_t
-nmsgs(const struct result *res)
-{
-	json_object	*m = jget(res->o, MSGS);
-
-	return m == NULL ? 0 : json_object_array_length(m);
-}
-
-/* The one text message of the response (other kinds may be there too). */
-static const char *
-the_text(const struct result *res)
-{
-	const char	*found = NULL, *s;
-	char		 path[96];
-	size_t		 i;
-
-	for (i = 0; i < nmsgs(res); i++) {
-		snprintf(path, sizeof(path), MSGS "[%zu].text.text[0]", i);
-		if ((s = jstr(res->o, path)) == NULL)
-			continue;
-		if (found != NULL)
-			fail_msg("two text messages: %s", res->raw.p);
-		found = s;
-	}
-	if (found == NULL)
-		fail_msg("no text message: %s", res->raw.p);
-	return found;
-}
-
-static size_t
-nparams(const struct result *res)
-{
-	json_object	*p = jget(res->o, PARAMS);
-
-	return p == NULL ? 0 : (size_t)json_object_object_length(p);
-}
-
-static size_t
-nforms(const struct result *res)
-{
-	json_object	*l = jget(res->o, FORMS);
-
-	return l == NULL ? 0 : json_object_array_length(l);
-}
-
-/* The first rich item of this type in any payload message, or NULL. */
-static json_object *
-rich_item(const struct result *res, const char *type)
-{
-	json_object	*cards, *card, *item;
-	const char	*t;
-	char		 path[96];
-	size_t		 i, c, k;
-
-	for (i = 0; i < nmsgs(res); i++) {
-		snprintf(path, sizeof(path), MSGS "[%zu].payload.richContent",
-		    i);
-		if ((cards = jget(res->o, path)) == NULL ||
-		    !json_object_is_type(cards, json_type_array))
-			continue;
-		for (c = 0; c < json_object_array_length(cards); c++) {
-			card = json_object_array_get_idx(cards, c);
-			for (k = 0; k < json_object_array_length(card); k++) {
-				item = json_object_array_get_idx(card, k);
-				t = jstr(item, "type");
-				if (t != NULL && strcmp(t, type) == 0)
-					return item;
-			}
-		}
-	}
-	return NULL;
-}
-
-static void
-assert_chips(const struct result *res, const char *const *want, size_t n)
-{
-	json_object	*chips = rich_item(res, "chips"), *opts;
-	const char	*text;
-	size_t		 i;
-
-	if (chips == NULL || (opts = jget(chips, "options")) == NULL)
-		fail_msg("no chips: %s", res->raw.p);
-	if (json_object_array_length(opts) != n)
-		fail_msg("want %zu chips: %s", n, res->raw.p);
-	for (i = 0; i < n; i++) {
-		text = jstr(json_object_array_get_idx(opts, i), "text");
-		if (text == NULL || strcmp(text, want[i]) != 0)
-			fail_msg("chip %zu is not \"%s\": %s", i, want[i],
-			    res->raw.p);
-	}
-}
-
-/* name is INVALID in the form and null in the session, and only it. */
-static void
-assert_invalid(const struct result *res, const char *name)
-{
-	json_object	*pi, *v;
-
-	if (nforms(res) != 1)
-		fail_msg("want one parameterInfo (%s): %s", name, res->raw.p);
-	pi = jget(res->o, FORMS "[0]");
-	if (jstr(pi, "displayName") == NULL ||
-	    strcmp(jstr(pi, "displayName"), name) != 0 ||
-	    jstr(pi, "state") == NULL ||
-	    strcmp(jstr(pi, "state"), "INVALID") != 0)
-		fail_msg("%s is not INVALID: %s", name, res->raw.p);
-	if ((v = jget(pi, "required")) == NULL || !json_object_get_boolean(v))
-		fail_msg("%s is not required: %s", name, res->raw.p);
-	if (!jlookup(res->o, PARAMS, &v) || !jlookup(v, name, &v) || v != NULL)
-		fail_msg("session %s is not null: %s", name, res->raw.p);
-}
-
-static void
-assert_error_code(const struct result *res, const char *code)
-{
-	json_object	*v = jget(res->o, PARAMS ".error_occurred");
-
-	if (v == NULL || !json_object_is_type(v, json_type_boolean) ||
-	    !json_object_get_boolean(v))
-		fail_msg("error_occurred is not true: %s", res->raw.p);
-	if (jstr(res->o, PARAMS ".error_code") == NULL ||
-	    strcmp(jstr(res->o, PARAMS ".error_code"), code) != 0)
-		fail_msg("error_code is not \"%s\": %s", code, res->raw.p);
-}
-
-static void
-assert_no_error(const struct result *res)
-{
-	if (jhas(res->o, PARAMS ".error_occurred") ||
-	    jhas(res->o, PARAMS ".error_code"))
-		fail_msg("unexpected error params: %s", res->raw.p);
-}
-
-static void
-assert_param(const struct result *res, const char *name, const char *want)
-{
-	char		 path[128];
-	const char	*got;
-
-	snprintf(path, sizeof(path), PARAMS ".%s", name);
-	got = jstr(res->o, path);
-	if (got == NULL || strcmp(got, want) != 0)
-		fail_msg("%s is not \"%s\": %s", name, want, res->raw.p);
 }
 
 /* ---- missing parameters ---- */

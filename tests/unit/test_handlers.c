@@ -20,132 +20,25 @@
 #include "handlers/wh.h"
 #include "lib/buf.h"
 #include "fake_db.h"
+#include "harness.h"
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define DEADLINE	987654321
-
-#define TEXT0		"fulfillmentResponse.messages[0].text.text[0]"
-#define PARAMS		"sessionInfo.parameters"
-
-struct result {
-	json_object		*o;
-	struct buf		 raw;
-	const struct route	*route;
-};
-
-static void
-result_free(struct result *res)
-{
-	json_object_put(res->o);
-	buf_clear(&res->raw);
-	memset(res, 0, sizeof(*res));
-}
 
 /* Runs one request through route_find() and dispatch() (or route r). */
 static void
 run_route(struct fake_db *f, const char *json, const struct route *r,
     struct result *res)
 {
-	struct cx_request	req;
-	struct cx_err		err;
-	struct wh_ctx		ctx;
+	struct wh_ctx	ctx;
 
-	memset(res, 0, sizeof(*res));
-	if (decode_str(json, &req, &err) != 0)
-		fail_msg("refused (%s): %s", err.msg, json);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.req = &req;
-	ctx.resp = cx_response_new();
-	ctx.db_ops = &fake_db_ops;
-	ctx.db = f;
-	ctx.deadline_ms = DEADLINE;
-	res->route = r != NULL ? r : route_find(&req);
-	dispatch(&ctx, res->route);
-	buf_init(&res->raw);
-	if (cx_encode(ctx.resp, &res->raw, &err) != 0)
-		fail_msg("%s: cx_encode: %s", json, err.msg);
-	cx_response_free(ctx.resp);
-	cx_request_free(&req);
-	if ((res->o = jparse(res->raw.p, res->raw.len)) == NULL)
-		fail_msg("not JSON: %s", res->raw.p);
-	/* Every row set the fake handed out was given back. */
-	if (f->handed_out != f->released)
-		fail_msg("%s: %d row sets handed out, %d released", json,
-		    f->handed_out, f->released);
+	ctx_db(&ctx, f, NULL, DEADLINE);
+	harness_run(&ctx, r, json, res);
 }
 
 static void
 run(struct fake_db *f, const char *json, struct result *res)
 {
 	run_route(f, json, NULL, res);
-}
-
-/*
- * The one text message of the response: it comes first, and any other
- * message is a rich payload (checked by the tests that expect one).
- */
-static const char *
-only_text(const struct result *res)
-{
-	json_object	*msgs = jget(res->o, "fulfillmentResponse.messages");
-	size_t		 i, texts = 0;
-
-	if (msgs == NULL || json_object_array_length(msgs) == 0)
-		fail_msg("no messages: %s", res->raw.p);
-	for (i = 0; i < json_object_array_length(msgs); i++) {
-		json_object	*m = json_object_array_get_idx(msgs, i), *x;
-
-		if (json_object_object_get_ex(m, "text", &x))
-			texts++;
-		else if (!json_object_object_get_ex(m, "payload", &x))
-			fail_msg("message %zu is neither text nor payload: %s",
-			    i, res->raw.p);
-	}
-	if (texts != 1 || jstr(res->o, TEXT0) == NULL)
-		fail_msg("want exactly one text message, first: %s",
-		    res->raw.p);
-	return jstr(res->o, TEXT0);
-}
-
-/* The rich item at richContent[0][idx] of the payload message msg. */
-static json_object *
-rich_item(const struct result *res, int msg, int idx)
-{
-	char	path[128];
-
-	snprintf(path, sizeof(path),
-	    "fulfillmentResponse.messages[%d].payload.richContent[0][%d]", msg,
-	    idx);
-	return jget(res->o, path);
-}
-
-static size_t
-nparams(const struct result *res)
-{
-	json_object	*p = jget(res->o, PARAMS);
-
-	return p == NULL ? 0 : (size_t)json_object_object_length(p);
-}
-
-static void
-assert_error_code(const struct result *res, const char *code)
-{
-	json_object	*v = jget(res->o, PARAMS ".error_occurred");
-
-	if (v == NULL || !json_object_is_type(v, json_type_boolean) ||
-	    !json_object_get_boolean(v))
-		fail_msg("error_occurred is not true: %s", res->raw.p);
-	if (jstr(res->o, PARAMS ".error_code") == NULL ||
-	    strcmp(jstr(res->o, PARAMS ".error_code"), code) != 0)
-		fail_msg("error_code is not \"%s\": %s", code, res->raw.p);
-}
-
-static void
-assert_no_error(const struct result *res)
-{
-	if (jhas(res->o, PARAMS ".error_occurred") ||
-	    jhas(res->o, PARAMS ".error_code"))
-		fail_msg("unexpected error params: %s", res->raw.p);
 }
 
 /* ---- balance ---- */
@@ -189,7 +82,7 @@ test_balance(void **state)
 			fail_msg("request %zu: the fake got user_id \"%s\"", i,
 			    f.last_params[0]);
 		assert_int_equal(f.last_deadline_ms, DEADLINE);
-		assert_string_equal(only_text(&res),
+		assert_string_equal(first_text(&res),
 		    "Your current account balance is $1,250.75.");
 		/* A JSON number with the exact digits. */
 		if (strstr(res.raw.p, "\"balance\":1250.75") == NULL)
@@ -198,8 +91,8 @@ test_balance(void **state)
 		    json_type_double));
 		assert_string_equal(jstr(res.o, PARAMS ".currency"), "USD");
 		/* The Messenger info card shows the same figure. */
-		assert_string_equal(jstr(rich_item(&res, 1, 0), "type"), "info");
-		assert_string_equal(jstr(rich_item(&res, 1, 0), "subtitle"),
+		assert_string_equal(jstr(rich_at(&res, 1, 0), "type"), "info");
+		assert_string_equal(jstr(rich_at(&res, 1, 0), "subtitle"),
 		    "$1,250.75");
 		assert_no_error(&res);
 		assert_int_equal(nparams(&res), 2);
@@ -216,7 +109,7 @@ test_balance_other_currency(void **state)
 	fake_db_init(&f);
 	run(&f, "{\"intentInfo\":{\"displayName\":\"account.balance\"},"
 	    "\"sessionInfo\":{\"parameters\":{\"user_id\":\"20077\"}}}", &res);
-	assert_string_equal(only_text(&res),
+	assert_string_equal(first_text(&res),
 	    "Your current account balance is \xe2\x82\xac" "98,234.10.");
 	assert_non_null(strstr(res.raw.p, "\"balance\":98234.10"));
 	assert_string_equal(jstr(res.o, PARAMS ".currency"), "EUR");
@@ -225,7 +118,7 @@ test_balance_other_currency(void **state)
 	fake_db_init(&f);
 	run(&f, "{\"intentInfo\":{\"displayName\":\"account.balance\"},"
 	    "\"sessionInfo\":{\"parameters\":{\"user_id\":\"30001\"}}}", &res);
-	assert_string_equal(only_text(&res),
+	assert_string_equal(first_text(&res),
 	    "Your current account balance is \xc2\xa3" "0.00.");
 	assert_non_null(strstr(res.raw.p, "\"balance\":0.00"));
 	result_free(&res);
@@ -252,7 +145,7 @@ test_unknown_account(void **state)
 		run(&f, reqs[i], &res);
 		assert_int_equal(f.calls, 1);
 		assert_string_equal(f.last_params[0], "99999");
-		if (strstr(only_text(&res), "99999") == NULL)
+		if (strstr(first_text(&res), "99999") == NULL)
 			fail_msg("text does not name the id: %s", res.raw.p);
 		assert_error_code(&res, "account_not_found");
 		/* Never a zero balance. */
@@ -287,7 +180,7 @@ test_missing_user_id(void **state)
 	for (i = 0; i < NITEMS(reqs); i++) {
 		fake_db_init(&f);
 		run(&f, reqs[i], &res);
-		if (strstr(only_text(&res), "user ID") == NULL)
+		if (strstr(first_text(&res), "user ID") == NULL)
 			fail_msg("does not ask for the user ID: %s",
 			    res.raw.p);
 		if (f.calls != 0)
@@ -379,7 +272,7 @@ test_transactions_text(void **state)
 	    "\"sessionInfo\":{\"parameters\":{\"query_type\":"
 	    "\"recent_transactions\",\"user_id\":\"10042\",\"limit\":3}}}",
 	    &res);
-	assert_string_equal(only_text(&res),
+	assert_string_equal(first_text(&res),
 	    "Your last 3 transactions: Nov 22: Corner Cafe, -$8.75; "
 	    "Nov 21: Payroll Deposit, $2,500.00; "
 	    "Nov 20: Grocery Mart, -$64.30.");
@@ -388,15 +281,15 @@ test_transactions_text(void **state)
 	assert_true(json_object_is_type(v, json_type_int));
 	assert_int_equal(json_object_get_int(v), 3);
 	/* The Messenger list: the same rows, newest first, with dividers. */
-	assert_string_equal(jstr(rich_item(&res, 1, 0), "type"), "list");
-	assert_string_equal(jstr(rich_item(&res, 1, 0), "title"),
+	assert_string_equal(jstr(rich_at(&res, 1, 0), "type"), "list");
+	assert_string_equal(jstr(rich_at(&res, 1, 0), "title"),
 	    "Corner Cafe");
-	assert_string_equal(jstr(rich_item(&res, 1, 0), "subtitle"),
+	assert_string_equal(jstr(rich_at(&res, 1, 0), "subtitle"),
 	    "Nov 22 \xc2\xb7 -$8.75");
-	assert_string_equal(jstr(rich_item(&res, 1, 1), "type"), "divider");
-	assert_string_equal(jstr(rich_item(&res, 1, 4), "title"),
+	assert_string_equal(jstr(rich_at(&res, 1, 1), "type"), "divider");
+	assert_string_equal(jstr(rich_at(&res, 1, 4), "title"),
 	    "Grocery Mart");
-	assert_null(rich_item(&res, 1, 5));
+	assert_null(rich_at(&res, 1, 5));
 	assert_no_error(&res);
 	result_free(&res);
 
@@ -405,7 +298,7 @@ test_transactions_text(void **state)
 	run(&f, "{\"intentInfo\":{\"displayName\":\"account.transactions\","
 	    "\"parameters\":{\"limit\":{\"resolvedValue\":1}}},"
 	    "\"sessionInfo\":{\"parameters\":{\"user_id\":10042}}}", &res);
-	assert_string_equal(only_text(&res),
+	assert_string_equal(first_text(&res),
 	    "Your last transaction: Nov 22: Corner Cafe, -$8.75.");
 	assert_int_equal(json_object_get_int(jget(res.o,
 	    PARAMS ".transaction_count")), 1);
@@ -418,9 +311,9 @@ test_transactions_text(void **state)
 	    "\"limit\":50}}}", &res);
 	assert_int_equal(json_object_get_int(jget(res.o,
 	    PARAMS ".transaction_count")), 7);
-	assert_true(strncmp(only_text(&res), "Your last 7 transactions: ",
+	assert_true(strncmp(first_text(&res), "Your last 7 transactions: ",
 	    26) == 0);
-	assert_non_null(strstr(only_text(&res),
+	assert_non_null(strstr(first_text(&res),
 	    "Oct 27: Bakery, -$3.10."));
 	result_free(&res);
 
@@ -428,7 +321,7 @@ test_transactions_text(void **state)
 	fake_db_init(&f);
 	run(&f, "{\"intentInfo\":{\"displayName\":\"account.transactions\"},"
 	    "\"sessionInfo\":{\"parameters\":{\"user_id\":\"20077\"}}}", &res);
-	assert_string_equal(only_text(&res), "Your last transaction: "
+	assert_string_equal(first_text(&res), "Your last transaction: "
 	    "Nov 2: Transfer, -\xe2\x82\xac" "100.00.");
 	result_free(&res);
 }
@@ -452,7 +345,7 @@ test_no_transactions(void **state)
 		fake_db_init(&f);
 		run(&f, reqs[i], &res);
 		assert_int_equal(f.calls, 1);
-		assert_string_equal(only_text(&res),
+		assert_string_equal(first_text(&res),
 		    "You don't have any transactions yet.");
 		v = jget(res.o, PARAMS ".transaction_count");
 		assert_non_null(v);
@@ -476,7 +369,7 @@ test_query_type(void **state)
 	    "\"user_id\":\"10042\"}}}", &res);
 	assert_error_code(&res, "unsupported_query");
 	assert_int_equal(f.calls, 0);
-	assert_non_null(only_text(&res));
+	assert_non_null(first_text(&res));
 	assert_false(jhas(res.o, PARAMS ".balance"));
 	result_free(&res);
 
@@ -494,7 +387,7 @@ test_query_type(void **state)
 	run(&f, "{\"fulfillmentInfo\":{\"tag\":\"database-query\"},"
 	    "\"sessionInfo\":{\"parameters\":{\"user_id\":\"10042\"}}}", &res);
 	assert_int_equal(f.calls, 0);
-	assert_non_null(strstr(only_text(&res), "balance"));
+	assert_non_null(strstr(first_text(&res), "balance"));
 	assert_no_error(&res);
 	result_free(&res);
 }
@@ -532,7 +425,7 @@ test_infrastructure_failures(void **state)
 			f.fail = t[i].st;
 			run(&f, reqs[j], &res);
 			assert_int_equal(f.calls, 1);
-			text = only_text(&res);
+			text = first_text(&res);
 			if (strncmp(text, "Sorry", 5) != 0)
 				fail_msg("not an apology: %s", res.raw.p);
 			assert_error_code(&res, t[i].code);
@@ -547,7 +440,7 @@ test_infrastructure_failures(void **state)
 	fake_db_init(&f);
 	f.fail = WH_DB_UNAVAILABLE;
 	run(&f, reqs[0], &res);
-	assert_string_equal(only_text(&res), "Sorry, I can't reach our "
+	assert_string_equal(first_text(&res), "Sorry, I can't reach our "
 	    "records right now. Please try again in a moment.");
 	result_free(&res);
 }
@@ -588,7 +481,7 @@ test_failure_drops_partial_answer(void **state)
 	f.fail = WH_DB_UNAVAILABLE;
 	run_route(&f, "{}", &half, &res);
 	assert_int_equal(f.calls, 1);
-	assert_string_equal(only_text(&res), "Sorry, I can't reach our "
+	assert_string_equal(first_text(&res), "Sorry, I can't reach our "
 	    "records right now. Please try again in a moment.");
 	assert_error_code(&res, "database_unavailable");
 	assert_int_equal(nparams(&res), 2);
@@ -631,7 +524,7 @@ test_default_handler(void **state)
 		fake_db_init(&f);
 		run(&f, reqs[i], &res);
 		assert_ptr_equal(res.route, route_default());
-		assert_string_equal(only_text(&res), "I've received your "
+		assert_string_equal(first_text(&res), "I've received your "
 		    "request, but I'm not sure how to handle it.");
 		assert_int_equal(f.calls, 0);
 		assert_int_equal(nparams(&res), 0);

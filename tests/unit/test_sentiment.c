@@ -23,29 +23,13 @@
 #include "handlers/wh.h"
 #include "lib/buf.h"
 #include "fake_db.h"
+#include "harness.h"
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define DEADLINE	55555
-
-#define MSGS		"fulfillmentResponse.messages"
-#define PARAMS		"sessionInfo.parameters"
 
 #define BALANCE		"Your current account balance is $1,250.75."
 #define DB_DOWN		"Sorry, I can't reach our records right now. " \
 			"Please try again in a moment."
-
-struct result {
-	json_object	*o;
-	struct buf	 raw;
-};
-
-static void
-result_free(struct result *res)
-{
-	json_object_put(res->o);
-	buf_clear(&res->raw);
-	memset(res, 0, sizeof(*res));
-}
 
 static void
 settings_init(struct wh_settings *s, bool threshold)
@@ -60,31 +44,10 @@ static void
 run(struct fake_db *f, const struct wh_settings *s, const char *json,
     struct result *res)
 {
-	struct cx_request	req;
-	struct cx_err		err;
-	struct wh_ctx		ctx;
+	struct wh_ctx	ctx;
 
-	memset(res, 0, sizeof(*res));
-	if (decode_str(json, &req, &err) != 0)
-		fail_msg("refused (%s): %s", err.msg, json);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.req = &req;
-	ctx.resp = cx_response_new();
-	ctx.db_ops = &fake_db_ops;
-	ctx.db = f;
-	ctx.settings = s;
-	ctx.deadline_ms = DEADLINE;
-	dispatch(&ctx, route_find(&req));
-	buf_init(&res->raw);
-	if (cx_encode(ctx.resp, &res->raw, &err) != 0)
-		fail_msg("%s: cx_encode: %s", json, err.msg);
-	cx_response_free(ctx.resp);
-	cx_request_free(&req);
-	if ((res->o = jparse(res->raw.p, res->raw.len)) == NULL)
-		fail_msg("not JSON: %s", res->raw.p);
-	if (f->handed_out != f->released)
-		fail_msg("%s: %d row sets handed out, %d released", json,
-		    f->handed_out, f->released);
+	ctx_db(&ctx, f, s, DEADLINE);
+	harness_run(&ctx, NULL, json, res);
 }
 
 /* A balance request for user_id, with sentiment (JSON members) or not. */
@@ -100,22 +63,6 @@ req_with(char *doc, size_t docsz, const char *user_id, const char *sentiment)
 	    "\"account.balance\"},\"sessionInfo\":{\"parameters\":{%s}}}",
 	    sent, user_id);
 	return doc;
-}
-
-static size_t
-nmsgs(const struct result *res)
-{
-	json_object	*m = jget(res->o, MSGS);
-
-	return m == NULL ? 0 : json_object_array_length(m);
-}
-
-static size_t
-nparams(const struct result *res)
-{
-	json_object	*p = jget(res->o, PARAMS);
-
-	return p == NULL ? 0 : (size_t)json_object_object_length(p);
 }
 
 /*

@@ -24,11 +24,8 @@
 #include "lib/shcache.h"
 #include "fake_db.h"
 #include "fake_http.h"
+#include "harness.h"
 
-#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
-
-#define TEXT0		"fulfillmentResponse.messages[0].text.text[0]"
-#define PARAMS		"sessionInfo.parameters"
 #define BASE_URL	"https://api.weatherapi.example/v1/current.json"
 #define PROMPT		"Which city would you like the weather for?"
 #define LONDON_TEXT	"The current weather in London is Partly cloudy " \
@@ -42,19 +39,6 @@ static const char london_body[] =
 
 static const char not_found_body[] =
     "{\"error\":{\"code\":1006,\"message\":\"No matching location found.\"}}";
-
-struct result {
-	json_object	*o;
-	struct buf	 raw;
-};
-
-static void
-result_free(struct result *res)
-{
-	json_object_put(res->o);
-	buf_clear(&res->raw);
-	memset(res, 0, sizeof(*res));
-}
 
 static void
 settings_init(struct wh_settings *s)
@@ -75,31 +59,17 @@ run_with(struct fake_http *h, const struct http_ops *ops,
     const struct wh_settings *s, struct shcache *cache, const char *json,
     struct result *res)
 {
-	struct cx_request	req;
-	struct cx_err		err;
-	struct wh_ctx		ctx;
-	int64_t			deadline = now_ms() + 10000;
-	int			calls = h->calls;
+	struct wh_ctx	ctx;
+	int64_t		deadline = now_ms() + 10000;
+	int		calls = h->calls;
 
-	memset(res, 0, sizeof(*res));
-	if (decode_str(json, &req, &err) != 0)
-		fail_msg("refused (%s): %s", err.msg, json);
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.req = &req;
-	ctx.resp = cx_response_new();
 	ctx.http_ops = ops;
 	ctx.http = h;
 	ctx.weather_cache = cache;
 	ctx.settings = s;
 	ctx.deadline_ms = deadline;
-	dispatch(&ctx, route_find(&req));
-	buf_init(&res->raw);
-	if (cx_encode(ctx.resp, &res->raw, &err) != 0)
-		fail_msg("%s: cx_encode: %s", json, err.msg);
-	cx_response_free(ctx.resp);
-	cx_request_free(&req);
-	if ((res->o = jparse(res->raw.p, res->raw.len)) == NULL)
-		fail_msg("not JSON: %s", res->raw.p);
+	harness_run(&ctx, NULL, json, res);
 	if (h->calls > calls && h->last_deadline_ms != deadline)
 		fail_msg("upstream got deadline %lld, want %lld",
 		    (long long)h->last_deadline_ms, (long long)deadline);
@@ -134,40 +104,6 @@ provider_body(char *out, size_t outsz, const char *name, const char *temp,
 	return out;
 }
 
-/* The one text message of the response. */
-static const char *
-only_text(const struct result *res)
-{
-	json_object	*msgs = jget(res->o, "fulfillmentResponse.messages");
-
-	if (msgs == NULL || json_object_array_length(msgs) != 1)
-		fail_msg("want exactly one message: %s", res->raw.p);
-	if (jstr(res->o, TEXT0) == NULL)
-		fail_msg("no text message: %s", res->raw.p);
-	return jstr(res->o, TEXT0);
-}
-
-static size_t
-nparams(const struct result *res)
-{
-	json_object	*p = jget(res->o, PARAMS);
-
-	return p == NULL ? 0 : (size_t)json_object_object_length(p);
-}
-
-static void
-assert_error_code(const struct result *res, const char *code)
-{
-	json_object	*v = jget(res->o, PARAMS ".error_occurred");
-
-	if (v == NULL || !json_object_is_type(v, json_type_boolean) ||
-	    !json_object_get_boolean(v))
-		fail_msg("error_occurred is not true: %s", res->raw.p);
-	if (jstr(res->o, PARAMS ".error_code") == NULL ||
-	    strcmp(jstr(res->o, PARAMS ".error_code"), code) != 0)
-		fail_msg("error_code is not \"%s\": %s", code, res->raw.p);
-}
-
 static void
 assert_no_weather(const struct result *res)
 {
@@ -175,26 +111,6 @@ assert_no_weather(const struct result *res)
 	    jhas(res->o, PARAMS ".weather_condition") ||
 	    jhas(res->o, PARAMS ".weather_location"))
 		fail_msg("weather parameters in a failure: %s", res->raw.p);
-}
-
-/* The bytes of a session parameter's value as encoded, e.g. "14.5". */
-static void
-raw_param(const struct result *res, const char *name, char *out,
-    size_t outsz)
-{
-	char		 key[128];
-	const char	*p;
-	size_t		 n;
-
-	snprintf(key, sizeof(key), "\"%s\":", name);
-	if ((p = strstr(res->raw.p, key)) == NULL)
-		fail_msg("no %s in %s", name, res->raw.p);
-	p += strlen(key);
-	n = strcspn(p, ",}");
-	if (n >= outsz)
-		fail_msg("%s too long in %s", name, res->raw.p);
-	memcpy(out, p, n);
-	out[n] = '\0';
 }
 
 /* ---- the request upstream ---- */
