@@ -93,8 +93,12 @@ check-unit: unit-tests
 check-integration: all
 	@CXHOOK=$(CURDIR)/$(BUILD)/cxhook tests/run-integration.sh
 
-check-valgrind: unit-tests
+# The unit tests, then the pool itself answering the request corpus and
+# the account conversations through every web server, all under memcheck.
+check-valgrind: all unit-tests
 	@VALGRIND=1 tests/run-unit.sh $(UNIT_BIN)
+	@VALGRIND=1 CXHOOK=$(CURDIR)/$(BUILD)/cxhook tests/run-integration.sh \
+	    tests/integration/test_corpus.py tests/integration/test_accounts.py
 
 check-sanitize:
 	$(MAKE) SANITIZE=address,undefined check-unit check-integration

@@ -43,14 +43,20 @@ reports=$(mktemp -d /tmp/cxhook-san.XXXXXX)
 trap 'rm -rf "$reports"' EXIT
 export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1"
 export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1"
+# VALGRIND=1 runs every pool under memcheck, reporting into the same place.
+if [ "${VALGRIND:-0}" = 1 ]; then
+	export CXHOOK_VALGRIND_LOGS="$reports"
+fi
 
 # Debian's python3 (with python3-pytest), not whatever python is first on PATH.
 # shellcheck disable=SC2086
 status=0
 PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
 	$where "$@" || status=$?
+# memcheck writes an empty log for a clean process (-q); keep only reports.
+find "$reports" -name 'vg.*.log' -size 0 -delete
 if [ -n "$(ls -A "$reports")" ]; then
-	echo "run-integration.sh: sanitizer reports:" >&2
+	echo "run-integration.sh: sanitizer or valgrind reports:" >&2
 	for f in "$reports"/*; do
 		echo "== $f" >&2
 		head -n 40 "$f" >&2

@@ -446,7 +446,15 @@ def start_pool(cxhook_bin, conf, listen, log, workers=2, timeout=15):
         host, _, port = listen.rpartition(":")
         sock = None
         ready = lambda: tcp_accepts(int(port), host.strip("[]"))  # noqa: E731
-    proc = Proc("cxhook", [cxhook_bin, "serve", "-c", conf], log)
+    argv = [cxhook_bin, "serve", "-c", conf]
+    vg_logs = os.environ.get("CXHOOK_VALGRIND_LOGS")
+    if vg_logs:
+        # tests/run-integration.sh with VALGRIND=1: every pool process
+        # (forked workers too) under memcheck, any report failing the run.
+        argv = ["valgrind", "-q", "--error-limit=no", "--leak-check=no",
+                f"--log-file={vg_logs}/vg.%p.log", *argv]
+        timeout *= 4
+    proc = Proc("cxhook", argv, log)
     ok = wait_until(lambda: not proc.alive() or ready(), timeout)
     if not proc.alive() or not ok:
         proc.stop()
