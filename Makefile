@@ -3,7 +3,7 @@
 #   make                      build build/cxhook
 #   make test                 install what is missing, build, run every test
 #                             (unit + integration, then again under ASan/UBSan,
-#                             then the unit tests under valgrind)
+#                             then unit tests and pool under valgrind)
 #   make SANITIZE=address,undefined
 #                             the sanitizer build, in build/sanitize/
 #   make run                  a demo pool behind lighttpd on 127.0.0.1:8080
