@@ -57,7 +57,7 @@ UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_LIBS	:= $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 .PHONY: all deps test unit-tests check-unit check-integration check-valgrind \
-	check-sanitize bench run install clean
+	check-sanitize fuzz bench run install clean
 
 all: $(BUILD)/cxhook
 
@@ -109,6 +109,25 @@ test: deps
 	$(MAKE) check-integration
 	$(MAKE) check-sanitize
 	$(MAKE) check-valgrind
+	$(MAKE) fuzz FUZZ_SECONDS=20
+
+# libFuzzer over the whole request pipeline (tests/fuzz/fuzz_webhook.c),
+# seeded with tests/corpus; a crash, leak, sanitizer report or broken
+# promise fails, and leaves the input in build/fuzz/.
+FUZZ_SECONDS	?= 60
+FUZZ_FLAGS	:= -std=c11 -D_GNU_SOURCE -g -O1 \
+		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		   -DCXHOOK_VERSION='"$(VERSION)"' -I. -I$(BUILD)/gen \
+		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+
+fuzz: $(BUILD)/gen/migrations.c
+	@mkdir -p build/fuzz/corpus
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_webhook tests/fuzz/fuzz_webhook.c \
+	    $(CORE_SRC) $(BUILD)/gen/migrations.c $(LIBS)
+	cp tests/corpus/requests/*.json tests/corpus/bad/*.json build/fuzz/corpus/
+	cd build/fuzz && ./fuzz_webhook -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
+	    corpus
 
 run: deps all
 	@scripts/run.sh

@@ -589,12 +589,14 @@ dup_fail(struct jscan *s, const struct jkey *k)
 static int
 keys_check(struct jscan *s, size_t from)
 {
-	struct jkey	*k = s->keys + from;
+	struct jkey	*k;
 	const struct jkey *dup = NULL;
 	size_t		 n = s->nkeys - from, a, b;
 
+	/* Before any pointer arithmetic: keys is NULL until the first key. */
 	if (n < 2)
 		return 0;
+	k = s->keys + from;
 	for (a = 0; a < n; a++)
 		if (k[a].doff != NO_DOFF)
 			k[a].p = s->dec + k[a].doff;

@@ -8,7 +8,8 @@ set -eu
 build_pkgs="gcc make pkg-config libfcgi-dev libjson-c-dev libpq-dev libicu-dev
 	libcurl4-openssl-dev libinih-dev libsystemd-dev libcmocka-dev"
 run_pkgs="postgresql-15 postgresql-client-15 lighttpd libfcgi-bin curl"
-test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd"
+test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang
+	libclang-rt-14-dev"
 
 case "${1:-all}" in
 build) want=$build_pkgs ;;
