@@ -129,10 +129,15 @@ fuzz: $(BUILD)/gen/migrations.c
 	    -max_len=65536 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
 	    corpus
 
-run: deps all
+# These install packages first, then build in a fresh make: the flags
+# above come from pkg-config, which only knows libraries once installed.
+run:
+	@scripts/deps.sh run
+	@$(MAKE) --no-print-directory all
 	@scripts/run.sh
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@scripts/bench.sh
 
 install: $(BUILD)/cxhook
