@@ -355,6 +355,42 @@ on_master_signal(struct master *m, int sig)
 	}
 }
 
+/*
+ * A worker busy past the deadline plus the grace period is stuck (every
+ * call it makes is bounded by the deadline, so something is badly wrong):
+ * it is killed, named with its tag, and replaced.  SIGKILL, because a
+ * worker keeps SIGTERM blocked until its request is done.
+ */
+static void
+kill_stuck(struct master *m)
+{
+	int64_t	now = now_us(), limit, since;
+	size_t	i;
+	char	tag[SB_TAG_LEN];
+
+	limit = (m->cfg->deadline_ms + STOP_GRACE_MS) * 1000;
+	for (i = 0; i < m->n_workers; i++) {
+		struct sb_slot	*s;
+
+		if (m->workers[i].courier)
+			continue;
+		s = &m->sb->slots[m->workers[i].slot];
+		since = __atomic_load_n(&s->busy_since_us, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) != SB_BUSY ||
+		    since == 0 || now - since < limit)
+			continue;
+		memcpy(tag, s->tag, sizeof(tag));
+		tag[sizeof(tag) - 1] = '\0';
+		log_warnx("worker %ld stuck for %lld ms handling %s: killing it",
+		    (long)m->workers[i].pid, (long long)((now - since) / 1000),
+		    tag);
+		kill(m->workers[i].pid, SIGKILL);
+		/* Once is enough: the reaper frees the slot. */
+		__atomic_store_n(&s->busy_since_us, 0, __ATOMIC_RELAXED);
+		m->sb->workers_killed++;
+	}
+}
+
 static void
 supervise(struct master *m)
 {
@@ -364,6 +400,7 @@ supervise(struct master *m)
 
 	while (run) {
 		fill_pool(m);
+		kill_stuck(m);
 		if (poll(&pfd, 1, 250) <= 0)
 			continue;
 		while (run && read(m->pipe_rd, &c, 1) == 1)

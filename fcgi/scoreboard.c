@@ -181,10 +181,15 @@ sb_metrics(const struct scoreboard *sb, int64_t now, struct buf *b)
 	    "dying.\n"
 	    "# TYPE cxhook_workers_respawned_total counter\n"
 	    "cxhook_workers_respawned_total %llu\n"
+	    "# HELP cxhook_workers_killed_total Workers killed for being stuck "
+	    "past the deadline.\n"
+	    "# TYPE cxhook_workers_killed_total counter\n"
+	    "cxhook_workers_killed_total %llu\n"
 	    "# HELP cxhook_uptime_seconds Seconds since the pool started.\n"
 	    "# TYPE cxhook_uptime_seconds gauge\n"
 	    "cxhook_uptime_seconds %lld\n",
 	    (double)LOAD(&sb->duration_us_total) / 1e6,
 	    (unsigned long long)LOAD(&sb->workers_respawned),
+	    (unsigned long long)LOAD(&sb->workers_killed),
 	    (long long)((now / 1000 - sb->started_ms) / 1000));
 }

@@ -39,6 +39,7 @@ struct scoreboard {
 	uint64_t	responses[6];		/* by status class: [2] = 2xx */
 	uint64_t	duration_us_total;
 	uint64_t	workers_respawned;
+	uint64_t	workers_killed;		/* stuck past the deadline */
 	struct sb_slot	slots[SB_SLOTS];
 };
 

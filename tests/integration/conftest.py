@@ -833,6 +833,17 @@ level = info
     return p
 
 
+def wait_for_busy_worker(pool, tag, timeout):
+    """The pid of a worker of pool that /status shows busy with tag."""
+    def busy():
+        r = fcgi_request(pool.target, "GET", "/status", timeout=2)
+        for w in r.json().get("workers", []):
+            if w.get("state") == "busy" and w.get("tag") == tag:
+                return w["pid"]
+        return None
+    return wait_until(busy, timeout)
+
+
 @pytest.fixture
 def make_pool(cxhook_bin, workdir, database):
     """Starts pools of their own for one test (start_own_pool arguments

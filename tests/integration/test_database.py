@@ -11,7 +11,8 @@ import time
 import pytest
 
 from conftest import (CMD_TIMEOUT, REPO, TEXT_BALANCE_10042, TEXT_DEFAULT,
-                      check_webhook_response, http_request, post_json, run,
+                      check_webhook_response, fcgi_post_json, http_request,
+                      post_json, run, wait_for_busy_worker,
                       session_params, start_pool, start_web_server, texts_of,
                       wait_until, webhook_request, write_pool_conf)
 
@@ -169,3 +170,30 @@ def _no_lock_left(database):
     with contextlib.suppress(Exception):
         psql(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                        f"WHERE application_name = '{LOCK_APP}'")
+
+
+def test_stuck_worker_is_killed_and_replaced(make_pool, database):
+    """A worker frozen in the middle of a request (SIGSTOP while its query
+    waits on a lock) is killed by the master once it is past the deadline
+    plus the 2 s grace, named with its tag, and replaced."""
+    pool = make_pool("stuck", workers=2, deadline="1000ms")
+    before = pool.wait_workers(2)
+    assert before
+    with locked_accounts(database):
+        with concurrent.futures.ThreadPoolExecutor(1) as ex:
+            fut = ex.submit(fcgi_post_json, pool.target, BALANCE, 10)
+            victim = wait_for_busy_worker(pool, "database-query", timeout=5)
+            assert victim in before, f"no worker busy with the request: {victim}"
+            os.kill(victim, 19)  # SIGSTOP: frozen, as by a hung library call
+            t0 = time.monotonic()
+            gone = wait_until(lambda: victim not in pool.workers(), timeout=8)
+            took = time.monotonic() - t0
+            assert gone, f"worker {victim} still there after 8 s"
+            with contextlib.suppress(Exception):
+                fut.result(timeout=10)
+    assert took > 0.5, f"killed after only {took:.1f}s: before its deadline"
+    assert pool.wait_workers(2), f"no replacement: {sorted(pool.workers())}"
+    log = pool.log.read_text()
+    assert f"worker {victim} stuck" in log and "database-query" in log, log[-2000:]
+    r = fcgi_post_json(pool.target, BALANCE, timeout=5)
+    assert r.status == 200 and TEXT_BALANCE_10042 in texts_of(r.json()), r
