@@ -74,6 +74,9 @@ static const struct {
 	    "  FROM cxhook_cancel($1, $2, $3::boolean)", 3 },
 };
 
+/* How long the clean-up after a request may wait for its ROLLBACK. */
+#define ROLLBACK_MS	1000
+
 struct db {
 	PGconn	*conn;
 	char	*conninfo;
@@ -370,14 +373,24 @@ void
 db_end_request(struct db *db)
 {
 	PGresult	*res;
+	bool		 timed_out;
 
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
 		return;
 	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
 		return;
-	/* Never let one request's failed transaction poison the next. */
-	res = PQexec(db->conn, "ROLLBACK");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	/*
+	 * Never let one request's failed transaction poison the next; and
+	 * never wait long for it either: a connection that cannot roll back
+	 * within a second is replaced.
+	 */
+	if (!PQsendQuery(db->conn, "ROLLBACK")) {
+		drop_connection(db);
+		return;
+	}
+	res = wait_result(db, now_ms() + ROLLBACK_MS, &timed_out);
+	if (!timed_out && (res == NULL ||
+	    PQresultStatus(res) != PGRES_COMMAND_OK))
 		drop_connection(db);
 	PQclear(res);
 }
