@@ -57,22 +57,8 @@ mkdir -p "$tmp/run" "$tmp/www" "$tmp/lighttpd"
 chmod 0755 "$tmp/run" "$tmp/www"
 sock=$tmp/run/cxhook.sock
 
-cat >"$tmp/cxhook.conf" <<EOF
-[pool]
-listen = unix:$sock
-socket_mode = 0666
-workers = $workers
-deadline = 4500ms
-max_body = 1MiB
-
-[database]
-conninfo = $conninfo
-
-[log]
-level = info
-EOF
-"$bin" migrate -c "$tmp/cxhook.conf" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -d "$conninfo" -f sql/demo/demo_data.sql >/dev/null
+write_pool_conf "$tmp/cxhook.conf" "unix:$sock" "$workers" "$conninfo"
+migrate_demo "$bin" "$tmp/cxhook.conf" "$conninfo"
 
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18080)
 sed "s|/run/cxhook/cxhook.sock|$sock|g" conf/lighttpd-cxhook.conf >"$tmp/lighttpd-cxhook.conf"
