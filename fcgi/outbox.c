@@ -77,8 +77,11 @@ connect_db(const struct config *cfg)
 		PQfinish(conn);
 		return NULL;
 	}
-	/* Woken by NOTIFY cxhook_outbox as soon as a row is written. */
-	res = PQexec(conn, "LISTEN cxhook_outbox");
+	/*
+	 * Woken by NOTIFY cxhook_outbox as soon as a row is written; and no
+	 * statement of ours may hang the courier on a wedged server.
+	 */
+	res = PQexec(conn, "SET statement_timeout = '10s'; LISTEN cxhook_outbox");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_warnx("outbox: LISTEN: %s", PQresultErrorMessage(res));
 		PQclear(res);
