@@ -147,6 +147,10 @@ install: $(BUILD)/cxhook
 	install -m 0644 sql/migrations/*.sql sql/demo/*.sql \
 	    $(DESTDIR)$(PREFIX)/share/cxhook/sql/
 	install -m 0644 conf/* $(DESTDIR)$(PREFIX)/share/cxhook/conf/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/bin/cxhook|$(PREFIX)/bin/cxhook|g' systemd/cxhook.service \
+	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/cxhook.service
+	install -m 0644 systemd/cxhook.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/
 
 clean:
 	rm -rf build
