@@ -47,6 +47,8 @@
 /* A worker that dies younger than this counts as a crash for back-off. */
 #define MIN_LIFETIME_MS	1000
 #define BACKOFF_MAX_MS	5000
+/* How often systemd hears the pool's STATUS line. */
+#define NOTIFY_EVERY_MS	10000
 /* Distinct places remembered by the weather cache. */
 #define WEATHER_CACHE_ENTRIES	1024
 
@@ -72,6 +74,8 @@ struct master {
 	int64_t		 backoff_ms;
 	int64_t		 respawn_at;	/* when back-off allows a fork */
 	bool		 stopping;
+	uint64_t	 watchdog_us;	/* systemd WatchdogSec=, 0: off */
+	int64_t		 next_notify_ms;
 };
 
 static int	sig_pipe_wr = -1;
@@ -391,6 +395,36 @@ kill_stuck(struct master *m)
 	}
 }
 
+/*
+ * systemd: a STATUS line every NOTIFY_EVERY_MS (as PHP-FPM does) and,
+ * under WatchdogSec=, WATCHDOG=1 at half the interval, but only while
+ * the pool has workers: a master that cannot keep any alive is restarted.
+ */
+static void
+notify_systemd(struct master *m)
+{
+	int64_t		now = now_ms(), every = NOTIFY_EVERY_MS;
+	int		idle = 0, busy = 0;
+	size_t		i;
+
+	if (m->watchdog_us > 0 && (int64_t)(m->watchdog_us / 2000) < every)
+		every = (int64_t)(m->watchdog_us / 2000);
+	if (now < m->next_notify_ms)
+		return;
+	m->next_notify_ms = now + every;
+	for (i = 0; i < m->n_workers; i++) {
+		if (m->workers[i].courier)
+			continue;
+		if (m->sb->slots[m->workers[i].slot].state == SB_BUSY)
+			busy++;
+		else
+			idle++;
+	}
+	sd_notifyf(0, "%sSTATUS=Workers active: %d, idle: %d, requests: %llu",
+	    m->watchdog_us > 0 && idle + busy > 0 ? "WATCHDOG=1\n" : "",
+	    busy, idle, (unsigned long long)m->sb->requests_total);
+}
+
 static void
 supervise(struct master *m)
 {
@@ -401,6 +435,7 @@ supervise(struct master *m)
 	while (run) {
 		fill_pool(m);
 		kill_stuck(m);
+		notify_systemd(m);
 		if (poll(&pfd, 1, 250) <= 0)
 			continue;
 		while (run && read(m->pipe_rd, &c, 1) == 1)
@@ -446,6 +481,8 @@ pool_run(struct config *cfg)
 	if (cfg->bearer_token == NULL)
 		log_warnx("no [auth] bearer_token_file: the webhook accepts "
 		    "unauthenticated requests");
+	if (sd_watchdog_enabled(0, &m.watchdog_us) <= 0)
+		m.watchdog_us = 0;
 	m.wanted = cfg->workers;
 	fill_pool(&m);
 	log_info("listening on %s with %d workers", cfg->listen, m.wanted);

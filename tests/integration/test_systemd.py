@@ -50,3 +50,55 @@ def test_socket_activation(tmp_path, cxhook_bin, database):
         assert "listening on systemd" in proc.log.read_text()
     finally:
         proc.stop()
+
+
+def test_notify_ready_watchdog_reload_stop(tmp_path, cxhook_bin, database):
+    """Type=notify: READY=1 once workers run, WATCHDOG=1 at half of
+    WATCHDOG_USEC, RELOADING=1 then READY=1 on SIGHUP, STOPPING=1 on
+    SIGTERM, as systemd would read them from $NOTIFY_SOCKET."""
+    import os
+    import signal
+    import socket
+    import time
+
+    tmp_path.chmod(0o755)
+    nsock = tmp_path / "notify.sock"
+    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    rx.bind(str(nsock))
+    rx.settimeout(0.2)
+    got = []
+
+    def drain(until, want):
+        end = time.monotonic() + until
+        while time.monotonic() < end:
+            try:
+                got.append(rx.recv(4096).decode())
+            except socket.timeout:
+                pass
+            if any(want in m for m in got):
+                return True
+        return False
+
+    conf = write_pool_conf(tmp_path / "notify.conf", f"unix:{tmp_path}/notify-pool.sock",
+                           database)
+    env = dict(os.environ, NOTIFY_SOCKET=str(nsock), WATCHDOG_USEC="1000000")
+    proc = Proc("notify", [cxhook_bin, "serve", "-c", conf], tmp_path / "notify.log", env=env)
+    try:
+        assert drain(10, "READY=1"), f"no READY=1: {got}"
+        ready = next(m for m in got if "READY=1" in m)
+        assert f"MAINPID={proc.pid}" in ready, ready
+        got.clear()
+        assert drain(3, "WATCHDOG=1"), f"no WATCHDOG=1 within 3 s: {got}"
+        assert any("STATUS=Workers active:" in m for m in got), got
+        got.clear()
+        os.kill(proc.pid, signal.SIGHUP)
+        assert drain(10, "READY=1"), f"no READY=1 after the reload: {got}"
+        assert any("RELOADING=1" in m for m in got), got
+        assert [m for m in got if "RELOADING=1" in m or "READY=1" in m][0].startswith(
+            "RELOADING=1"), f"READY=1 came before RELOADING=1: {got}"
+        got.clear()
+        os.kill(proc.pid, signal.SIGTERM)
+        assert drain(10, "STOPPING=1"), f"no STOPPING=1: {got}"
+    finally:
+        proc.stop()
+        rx.close()
