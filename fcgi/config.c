@@ -57,6 +57,8 @@ static const struct cf_key keys[] = {
 	{ "pool", "backlog", CF_INT, OFF(backlog), "128", 1, 65535, 0, NULL },
 	{ "pool", "max_requests", CF_INT, OFF(max_requests), "0", 0,
 	    INT_MAX, 0, NULL },
+	{ "pool", "max_requests_jitter", CF_INT, OFF(max_requests_jitter), "0",
+	    0, INT_MAX, 0, NULL },
 	{ "database", "conninfo", CF_STR, OFF(conninfo),
 	    "postgresql:///cxhook?host=/run/postgresql", 0, 0, 0, NULL },
 	{ "database", "connect_timeout", CF_DURATION, OFF(connect_timeout_ms),

@@ -27,6 +27,7 @@ struct config {
 	int64_t		 max_body;
 	int		 backlog;
 	int		 max_requests;	/* recycle a worker after N; 0 never */
+	int		 max_requests_jitter;	/* + up to this many, at random */
 
 	/* [database] */
 	char		*conninfo;

@@ -198,7 +198,8 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	struct http_app	 app;
 	FCGX_Request	 req;
 	struct db	*db;
-	long		 served = 0;
+	long		 served = 0, limit;
+	uint32_t	 r;
 	int		 rc;
 
 	child_signals(NULL, master_pid);
@@ -221,6 +222,12 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	http_settings(&app, cfg);
 	buf_init(&app.body);
 
+	/* Jitter keeps recycled workers from all restarting at once. */
+	limit = cfg->max_requests;
+	if (limit > 0 && cfg->max_requests_jitter > 0) {
+		fill_random(&r, sizeof(r));
+		limit += (long)(r % ((uint32_t)cfg->max_requests_jitter + 1));
+	}
 	FCGX_InitRequest(&req, listen_fd, 0);
 	while (!stop_pending()) {
 		rc = FCGX_Accept_r(&req);
@@ -235,7 +242,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 		serve_one(&app, &req);
 		FCGX_Finish_r(&req);
 		db_end_request(db);
-		if (cfg->max_requests > 0 && ++served >= cfg->max_requests) {
+		if (limit > 0 && ++served >= limit) {
 			log_info("worker: recycling after %ld requests",
 			    served);
 			break;

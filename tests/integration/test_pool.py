@@ -133,3 +133,23 @@ def test_signal_stops_master_and_workers(cxhook_bin, workdir, database, signo, t
             assert not tcp_accepts(port, host), f"{listen} still accepts"
     finally:
         p.proc.stop()
+
+
+def test_max_requests_recycles_workers(make_pool):
+    """max_requests = 3 with one worker: every 3 requests are served by a
+    new worker, and none of them fails across the hand-over."""
+    from conftest import fcgi_post_json, TEXT_BALANCE_10042
+    p = make_pool("recycle", workers=1, extra="")
+    conf = p.conf.read_text().replace("[database]", "max_requests = 3\n\n[database]")
+    p.conf.write_text(conf)
+    os.kill(p.pid, signal.SIGHUP)       # take the new setting
+    first = wait_until(lambda: (lambda w: len(w) == 1 and w)(p.workers()), timeout=10)
+    seen = []
+    for i in range(9):
+        r = fcgi_post_json(p.target, BALANCE, timeout=5)
+        assert r.status == 200 and TEXT_BALANCE_10042 in texts_of(r.json()), (i, r)
+        w = wait_until(lambda: (lambda w: len(w) == 1 and w)(p.workers()), timeout=10)
+        seen.append(min(w))
+    # Served 3, 3, 3: the pid changes after the 3rd and the 6th request.
+    assert len(set(seen)) >= 3, f"workers seen after each request: {seen}"
+    assert first and min(first) not in seen[3:], seen
