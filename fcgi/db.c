@@ -139,7 +139,8 @@ drop_connection(struct db *db)
 	db->prepared = false;
 }
 
-int
+/* Connects within deadline_ms (and connect_timeout); 0 or -1. */
+static int
 db_connect(struct db *db, int64_t deadline_ms)
 {
 	static const char *const kw[] =

@@ -18,8 +18,6 @@ extern const struct db_ops db_pg_ops;
 /* Never fails: the connection is made on first use, and remade after loss. */
 struct db	*db_open(const char *conninfo, int64_t connect_timeout_ms);
 void		 db_close(struct db *);
-/* Connects now, within deadline_ms; 0 or -1. */
-int		 db_connect(struct db *, int64_t deadline_ms);
 /*
  * Connects and prepares every statement now (at worker start), so the
  * first request pays for neither; 0 or -1 (then it happens on first use).
