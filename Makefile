@@ -57,7 +57,7 @@ UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_LIBS	:= $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 .PHONY: all deps test unit-tests check-unit check-integration check-valgrind \
-	check-sanitize fuzz bench run install clean
+	check-sanitize check-headers fuzz bench run install clean
 
 all: $(BUILD)/cxhook
 
@@ -87,6 +87,20 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(wildcard tests/unit/*.h)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Wno-missing-declarations \
 	    -o $@ $< $(CORE_OBJ) $(ALL_LDFLAGS) $(UNIT_LIBS)
 
+# Every header compiles on its own, and the handler seam stays free of the
+# transport libraries (so handlers/ builds and tests without them).
+HEADERS		:= $(wildcard lib/*.h cx/*.h handlers/*.h fcgi/*.h)
+
+check-headers:
+	@for h in $(HEADERS); do \
+		echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -fsyntax-only -x c - \
+		    || { echo "check-headers: $$h does not compile alone"; exit 1; }; \
+	done
+	@! grep -nE '#include [<"](fcgiapp|libpq-fe|curl/curl)\.h' \
+	    handlers/*.h handlers/*.c cx/*.h cx/*.c lib/*.h lib/*.c \
+	    || { echo "check-headers: transport headers outside fcgi/"; exit 1; }
+	@echo "check-headers: $(words $(HEADERS)) headers compile alone"
+
 check-unit: unit-tests
 	@tests/run-unit.sh $(UNIT_BIN)
 
@@ -104,7 +118,7 @@ check-sanitize:
 	$(MAKE) SANITIZE=address,undefined check-unit check-integration
 
 test: deps
-	$(MAKE) all unit-tests
+	$(MAKE) all unit-tests check-headers
 	$(MAKE) check-unit
 	$(MAKE) check-integration
 	$(MAKE) check-sanitize
