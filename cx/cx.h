@@ -20,7 +20,7 @@
 struct json_object;
 struct buf;
 
-/* Nesting deeper than this is refused before it is parsed (contract §3). */
+/* Nesting deeper than this is refused unparsed (docs/contract.md §3). */
 #define CX_MAX_DEPTH		64
 /* Dialogflow refuses webhook responses larger than this. */
 #define CX_MAX_RESPONSE		(64 * 1024)
@@ -132,7 +132,7 @@ void	cx_request_free(struct cx_request *);
 struct cx_str	cx_session_id(const struct cx_request *);
 
 /*
- * Parameter lookup, contract §4: this turn's
+ * Parameter lookup, docs/contract.md §4: this turn's
  * intentInfo.parameters[name].resolvedValue, else its originalValue, else
  * sessionInfo.parameters[name].  A null or empty-string value counts as
  * not given, so the next source is tried.
@@ -245,7 +245,10 @@ size_t	cx_resp_n_messages(const struct cx_response *);
  */
 int	cx_encode(const struct cx_response *, struct buf *, struct cx_err *);
 
-/* The error body of contract §3: {"error":{"code":N,"message":"..."}}. */
+/*
+ * The error body of docs/contract.md §3:
+ * {"error":{"code":N,"message":"..."}}.
+ */
 void	cx_encode_error(struct buf *, int code, const char *message);
 
 #endif

@@ -5,7 +5,7 @@
  * well-formed JSON object; json-c builds the tree; then the known fields are
  * type-checked against the proto and their values borrowed into the struct.
  *
- * Proto3 JSON rules applied (cx-protocol.md §2): unknown fields are
+ * Proto3 JSON rules applied (docs/cx-protocol.md §2): unknown fields are
  * ignored, since Dialogflow adds fields over time; null means "absent" for
  * every field that is not a google.protobuf.Value; a field may be spelled in
  * camelCase or in its proto snake_case name, but not both; at most one

@@ -1,5 +1,5 @@
 /*
- * Parameter lookup (contract §4) and typed views of parameter values.
+ * Parameter lookup (docs/contract.md §4) and typed views of parameter values.
  *
  * CX parameters are google.protobuf.Value: any JSON type, every number a
  * double.  The same id arrives as "10042", 10042 or 10042.0 depending on

@@ -1,5 +1,5 @@
 /*
- * Dialogflow Messenger rich content (cx-protocol.md §7) for handlers that
+ * Dialogflow Messenger rich content (docs/cx-protocol.md §7) for handlers that
  * must not touch json-c: a struct rich collects cards of items and
  * cx_resp_rich() hands the finished {"richContent": [[...], ...]} to the
  * response as one payload message.

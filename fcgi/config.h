@@ -1,8 +1,8 @@
 /*
- * The configuration file (INI, contract §2).  Every key is a row of one
- * table in config.c with its type, bounds and default; unknown sections
- * or keys, bad values and unreadable secret files are refused with the
- * file, line and key named.
+ * The configuration file (INI, docs/contract.md §2).  Every key is a row
+ * of one table in config.c with its type, bounds and default; unknown
+ * sections or keys, bad values and unreadable secret files are refused
+ * with the file, line and key named.
  */
 #ifndef CXHOOK_CONFIG_H
 #define CXHOOK_CONFIG_H

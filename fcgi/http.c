@@ -6,7 +6,7 @@
  * (415), too large (413, decided from CONTENT_LENGTH before a byte is
  * read, or when the cap is crossed while reading), malformed (400).  Only
  * then does the request reach a handler, and from there every answer is
- * a 200 WebhookResponse, failures included (contract §3).
+ * a 200 WebhookResponse, failures included (docs/contract.md §3).
  *
  * CONTENT_LENGTH is a hint, never trusted: web servers send "", "0" or
  * nothing for a streamed body, so the body is read to its end, capped.
@@ -232,7 +232,7 @@ read_body(struct http_app *app, const struct http_in *in,
 	return 0;
 }
 
-/* A 200 apology for an infrastructure failure (contract §3). */
+/* A 200 apology for an infrastructure failure (docs/contract.md §3). */
 static void
 answer_status(struct http_out *out, enum wh_status st)
 {

@@ -1,7 +1,7 @@
 /*
- * HTTP behaviour (contract §3), kept apart from libfcgi: a request comes
- * in as its CGI variables and a body reader, a status, headers and body
- * go out.  The FastCGI worker is a thin adapter around http_handle(), and
+ * HTTP behaviour (docs/contract.md §3), kept apart from libfcgi: a request
+ * comes in as its CGI variables and a body reader, a status, headers and
+ * body go out.  The FastCGI worker is a thin adapter around http_handle(), and
  * the unit tests drive it directly.
  */
 #ifndef CXHOOK_HTTP_H

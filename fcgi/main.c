@@ -1,5 +1,5 @@
 /*
- * cxhook: a Dialogflow CX webhook server.  Commands (contract §1):
+ * cxhook: a Dialogflow CX webhook server.  Commands (docs/contract.md §1):
  *
  *   cxhook serve [-c FILE]              run the pool in the foreground
  *   cxhook migrate [-c FILE] [--status] apply the schema migrations

@@ -16,7 +16,7 @@
  *
  * The master installs its handlers before FCGX_Init could install
  * libfcgi's (which would make SIGTERM end the master alone, orphaning the
- * workers: pool-field-notes §3.3).
+ * workers: FCGX_Init installs its own only where none is installed).
  */
 #include <sys/socket.h>
 #include <sys/time.h>

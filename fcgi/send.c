@@ -1,5 +1,5 @@
 /*
- * `cxhook send` (contract §1): builds a WebhookRequest from flags, or
+ * `cxhook send` (docs/contract.md §1): builds a WebhookRequest from flags, or
  * sends a file as it is, prints the status and the pretty-printed answer,
  * and exits 0 on 200 and 1 otherwise (69 when nothing answered at all).
  *

@@ -2,7 +2,7 @@
  * A worker: one FastCGI request at a time, one PostgreSQL connection for
  * its whole life.
  *
- * Signals (pool-field-notes §3.3): SIGTERM, SIGINT and SIGQUIT ask for a
+ * Signals: SIGTERM, SIGINT and SIGQUIT ask for a
  * graceful exit, and must never cost the request in hand.  A handler
  * cannot promise that: the sockets carry SO_RCVTIMEO, and a socket read
  * with a timeout is never restarted after a signal (signal(7)), so libfcgi
@@ -123,7 +123,7 @@ write_response(FCGX_Request *r, const struct http_out *out)
  * How long the request waited before we accepted it, from nginx's
  * `fastcgi_param REQUEST_START $msec` (seconds since the epoch).  A
  * request that sat in the listen queue past its deadline has already been
- * given up on by the proxy (pool-field-notes §0.3).
+ * given up on by the proxy, which has answered 504 by now.
  */
 static int64_t
 queued_ms(const char *request_start)

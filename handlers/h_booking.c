@@ -55,7 +55,7 @@ time_zone(const struct wh_ctx *ctx)
 
 /*
  * Marks a form parameter INVALID and clears its session value, which is
- * what makes CX re-prompt for it (cx-protocol.md §11.9).
+ * what makes CX re-prompt for it (docs/cx-protocol.md §11.9).
  */
 static void	invalid(struct wh_ctx *, const char *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));

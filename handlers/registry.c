@@ -1,5 +1,5 @@
 /*
- * The routing table (contract §4) and the default handler.
+ * The routing table (docs/contract.md §4) and the default handler.
  *
  * The table is sorted by key and searched with bsearch(); a unit test
  * checks the order.  Keys are compared with their lengths, so a tag

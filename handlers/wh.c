@@ -1,7 +1,7 @@
 /*
  * Running a handler: the one place where an infrastructure failure
  * (database down, upstream timeout, deadline) becomes a spoken apology
- * with error_occurred and a stable error_code (contract §3).
+ * with error_occurred and a stable error_code (docs/contract.md §3).
  */
 #include <stdarg.h>
 #include <stdio.h>

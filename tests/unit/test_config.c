@@ -1,5 +1,5 @@
 /*
- * Unit tests for the configuration file (fcgi/config.c, contract §2):
+ * Unit tests for the configuration file (fcgi/config.c, docs/contract.md §2):
  * config_load() on files written to mkstemp() names under /tmp (removed
  * again), and parse_duration_ms()/parse_size() on their own.
  */

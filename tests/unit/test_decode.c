@@ -1,6 +1,6 @@
 /*
  * Unit tests for cx_decode() (cx/decode.c): the proto3 JSON rules of
- * cx-protocol.md §2 applied to a WebhookRequest (§3), field by field.
+ * docs/cx-protocol.md §2 applied to a WebhookRequest (§3), field by field.
  * Requests are embedded in the source; nothing is read from disk.
  */
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /*
  * Unit tests for the response builder and cx_encode() (cx/encode.c): the
  * encoded bytes are parsed back with json-c and checked against the
- * WebhookResponse shape of cx-protocol.md §4-§7; money is checked on the
+ * WebhookResponse shape of docs/cx-protocol.md §4-§7; money is checked on the
  * raw bytes, since a parse back would hide a detour through a double.
  */
 #include <stdarg.h>

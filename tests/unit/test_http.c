@@ -154,7 +154,7 @@ assert_status(const struct env *e, int status)
 		    e->out.body.p != NULL ? e->out.body.p : "");
 }
 
-/* The contract §3 error body: {"error":{"code":N,"message":"..."}}. */
+/* The docs/contract.md §3 error body: {"error":{"code":N,"message":"..."}}. */
 static void
 assert_error_body(const struct env *e, int code)
 {
@@ -200,7 +200,7 @@ test_post_ok(void **state)
 	assert_true(e->rd.calls > 10);
 }
 
-/* Business failures are still 200s (contract §3). */
+/* Business failures are still 200s (docs/contract.md §3). */
 static void
 test_post_business_failure(void **state)
 {
@@ -517,7 +517,7 @@ test_read_error(void **state)
 
 /*
  * A request that waited in the queue past the deadline: answered at once
- * with the spoken "deadline" apology (contract §3: business failures,
+ * with the spoken "deadline" apology (docs/contract.md §3: business failures,
  * the deadline included, are 200s), without running the handler.
  */
 static void

@@ -1,7 +1,7 @@
 /*
  * Unit tests for parameter lookup and the typed views (cx/param.c):
- * contract §4 precedence, and every shape a CX parameter value arrives in
- * (cx-protocol.md §3, "Parameter value shapes").
+ * docs/contract.md §4 precedence, and every shape a CX parameter value
+ * arrives in (docs/cx-protocol.md §3, "Parameter value shapes").
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /*
  * Unit tests for the richContent builder (cx/rich.c): each response is
  * encoded with cx_encode(), parsed back with json-c, and checked against
- * the Dialogflow Messenger shapes of cx-protocol.md §7, key by key, so an
+ * the Dialogflow Messenger shapes of docs/cx-protocol.md §7, key by key, so an
  * extra field or a null where a field should be absent fails as surely as
  * a wrong value.
  */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the routing table (handlers/registry.c, contract §4):
+ * Unit tests for the routing table (handlers/registry.c, docs/contract.md §4):
  * fulfillmentInfo.tag first, intentInfo.displayName when the tag is absent,
  * empty or unknown, else the default; keys compared with their lengths.
  */
