@@ -30,8 +30,17 @@ echo "cxhook: installing missing Debian packages:$missing" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 # Web servers and PostgreSQL must not be started by their package scripts:
-# cxhook starts its own private instances on loopback.
-export DEBIAN_FRONTEND=noninteractive RUNLEVEL=1
+# cxhook starts its own private instances on loopback, and Apache and
+# nginx would both reach for port 80.  policy-rc.d saying 101 ("action
+# forbidden") is Debian's way to ask that; one is put in place for the
+# install when the machine has none.
+export DEBIAN_FRONTEND=noninteractive
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	trap '$sudo rm -f "$policy"' EXIT
+	printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+	$sudo chmod 0755 "$policy"
+fi
 $sudo apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
