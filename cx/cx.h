@@ -39,8 +39,10 @@ struct cx_str {
 	size_t		 len;
 };
 
-bool	cx_str_eq(struct cx_str, const char *);
-bool	cx_str_empty(struct cx_str);
+bool		cx_str_eq(struct cx_str, const char *);
+bool		cx_str_empty(struct cx_str);
+/* s without leading and trailing ASCII whitespace. */
+struct cx_str	cx_str_trim(struct cx_str);
 
 /* Any JSON value (google.protobuf.Value), borrowed from the request. */
 enum cx_type {

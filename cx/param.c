@@ -94,12 +94,7 @@ value_text(struct cx_value v, char *buf, size_t bufsz)
 
 	if (cx_value_str(v, &s)) {
 		/* " 10042 " from a sloppy form is still 10042. */
-		while (s.len > 0 && isspace((unsigned char)s.p[0])) {
-			s.p++;
-			s.len--;
-		}
-		while (s.len > 0 && isspace((unsigned char)s.p[s.len - 1]))
-			s.len--;
+		s = cx_str_trim(s);
 		return s.len > 0 && copy_str(s, buf, bufsz);
 	}
 	if (cx_value_num(v, &d))

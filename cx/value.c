@@ -2,6 +2,7 @@
  * Borrowed views of JSON values from a decoded request (see cx.h).  These
  * wrap json-c so that handlers never include it or touch refcounts.
  */
+#include <ctype.h>
 #include <math.h>
 #include <string.h>
 
@@ -21,6 +22,18 @@ bool
 cx_str_empty(struct cx_str s)
 {
 	return s.p == NULL || s.len == 0;
+}
+
+struct cx_str
+cx_str_trim(struct cx_str s)
+{
+	while (s.len > 0 && isspace((unsigned char)s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len > 0 && isspace((unsigned char)s.p[s.len - 1]))
+		s.len--;
+	return s;
 }
 
 enum cx_type

@@ -117,16 +117,20 @@ read_booking(const struct cx_request *req, struct booking_req *b)
 		b->phone[0] = '\0';
 }
 
-/* "the service", "the service and the time", "the service, the date and the time" */
+/*
+ * Items as a spoken list, each after prefix: "a", "a and b", "a, b and c"
+ * ("the service, the date and the time" with prefix "the ").
+ */
 static void
-join_missing(const char *const *items, size_t n, struct buf *out)
+join_spoken(struct buf *out, const char *prefix, const char *const *items,
+    size_t n)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_puts(out, i == n - 1 ? " and " : ", ");
-		buf_printf(out, "the %s", items[i]);
+		buf_printf(out, "%s%s", prefix, items[i]);
 	}
 }
 
@@ -156,12 +160,9 @@ offer_services(struct wh_ctx *ctx, const char *lead)
 	n = rows.nrows < 32 ? rows.nrows : 32;
 	buf_init(&line);
 	buf_printf(&line, "%s We offer ", lead);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		names[i] = db_cell(&rows, i, 0);
-		if (i > 0)
-			buf_puts(&line, i == n - 1 ? " and " : ", ");
-		buf_puts(&line, names[i]);
-	}
+	join_spoken(&line, "", names, (size_t)n);
 	buf_puts(&line, ". Which would you like?");
 	cx_resp_say(ctx->resp, "%s", line.p);
 	r = rich_new();
@@ -188,7 +189,7 @@ ask_missing(struct wh_ctx *ctx, const struct booking_req *b)
 		return false;
 	buf_init(&line);
 	buf_puts(&line, "To book an appointment I still need ");
-	join_missing(missing, n, &line);
+	join_spoken(&line, "the ", missing, n);
 	buf_putc(&line, '.');
 	if (!b->has_service)
 		offer_services(ctx, line.p);
@@ -271,7 +272,7 @@ say_full(struct wh_ctx *ctx, const struct booking_req *b,
 	const char	*free_text = db_cell(r, 0, BK_FREE);
 	char		*copy, *slot, *save = NULL;
 	const char	*slots[3];
-	size_t		 i, n = 0;
+	size_t		 n = 0;
 	struct buf	 line;
 	struct rich	*rc;
 
@@ -288,11 +289,7 @@ say_full(struct wh_ctx *ctx, const struct booking_req *b,
 	else {
 		buf_puts(&line, n == 1 ? " The next free time is " :
 		    " The next free times are ");
-		for (i = 0; i < n; i++) {
-			if (i > 0)
-				buf_puts(&line, i == n - 1 ? " and " : ", ");
-			buf_puts(&line, slots[i]);
-		}
+		join_spoken(&line, "", slots, n);
 		buf_puts(&line, ". Which would you like?");
 	}
 	invalid(ctx, b->time_param, "%s", line.p);

@@ -12,7 +12,6 @@
  * place the provider does not know is cached too, briefly, so a burst of
  * a misspelt city does not become a burst upstream.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,12 +50,7 @@ location_of(const struct cx_request *req, char *buf, size_t bufsz)
 		if (!cx_value_str(m, &s))
 			continue;
 		/* A blank member says nothing: try the next one. */
-		while (s.len > 0 && isspace((unsigned char)s.p[0])) {
-			s.p++;
-			s.len--;
-		}
-		while (s.len > 0 && isspace((unsigned char)s.p[s.len - 1]))
-			s.len--;
+		s = cx_str_trim(s);
 		if (s.len > 0 && s.len < bufsz &&
 		    memchr(s.p, '\0', s.len) == NULL) {
 			memcpy(buf, s.p, s.len);

@@ -20,6 +20,7 @@
 #include "cx/cx.h"
 #include "cx/rich.h"
 #include "lib/buf.h"
+#include "tests/unit/fake_db.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -31,25 +32,6 @@ struct enc {
 	json_object	*root;
 };
 
-static json_object *
-parse_strict(const char *s, size_t len)
-{
-	struct json_tokener	*tok;
-	json_object		*o;
-
-	tok = json_tokener_new();
-	assert_non_null(tok);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, s, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
 /* Encodes r, which must succeed, and parses it back into e. */
 static void
 encode(const struct cx_response *r, struct enc *e)
@@ -60,7 +42,7 @@ encode(const struct cx_response *r, struct enc *e)
 	memset(&err, 0, sizeof(err));
 	if (cx_encode(r, &e->raw, &err) != 0)
 		fail_msg("cx_encode failed: %s", err.msg);
-	if ((e->root = parse_strict(e->raw.p, e->raw.len)) == NULL)
+	if ((e->root = jparse(e->raw.p, e->raw.len)) == NULL)
 		fail_msg("not JSON: %s", e->raw.p);
 }
 
