@@ -12,7 +12,7 @@
 
 PREFIX		?= /usr/local
 DESTDIR		?=
-PKGS		:= fcgi json-c libpq libcurl inih libsystemd icu-uc
+PKGS		:= json-c libpq libcurl inih libsystemd icu-uc icu-i18n
 PKG_CONFIG	?= pkg-config
 
 ifneq ($(SANITIZE),)
@@ -26,6 +26,11 @@ endif
 
 VERSION		:= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
+# libfcgi: Debian's source package plus deps/libfcgi/*.patch, built once
+# into a static library shared by every build (scripts/libfcgi.sh).
+LIBFCGI_DIR	:= build/deps/libfcgi
+LIBFCGI		:= $(LIBFCGI_DIR)/libfcgi.a
+
 WARN		:= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 		   -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
 		   -Wformat=2 -Wvla -Wno-unused-parameter
@@ -36,9 +41,10 @@ endif
 CFLAGS		?= -O2 -g
 ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE -fno-common $(WARN) $(SANFLAGS) \
 		   -DCXHOOK_VERSION='"$(VERSION)"' -I. -I$(BUILD)/gen \
+		   -I$(LIBFCGI_DIR)/include \
 		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 ALL_LDFLAGS	 = $(SANFLAGS) $(LDFLAGS)
-LIBS		 = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+LIBS		 = $(LIBFCGI) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
 LIB_SRC		:= $(wildcard lib/*.c)
 CX_SRC		:= $(wildcard cx/*.c)
@@ -64,10 +70,20 @@ all: $(BUILD)/cxhook
 deps:
 	@scripts/deps.sh
 
-$(BUILD)/cxhook: $(MAIN_OBJ) $(CORE_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/cxhook: $(MAIN_OBJ) $(CORE_OBJ) $(LIBFCGI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(CORE_OBJ) $(LIBS)
 
-$(BUILD)/%.o: %.c $(wildcard */*.h) Makefile
+# The same program linked with Debian's stock libfcgi, whose worker still
+# aborts on a crafted record: the tests use it to show that the pool
+# contains a worker that crashes mid-request.
+$(BUILD)/cxhook-stock-libfcgi: $(MAIN_OBJ) $(CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(CORE_OBJ) \
+	    $(filter-out $(LIBFCGI),$(LIBS)) -lfcgi
+
+$(LIBFCGI): scripts/libfcgi.sh $(wildcard deps/libfcgi/*)
+	scripts/libfcgi.sh $(LIBFCGI_DIR)
+
+$(BUILD)/%.o: %.c $(wildcard */*.h) Makefile | $(LIBFCGI)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -77,12 +93,12 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-sql.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c | $(LIBFCGI)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 unit-tests: $(UNIT_BIN)
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(LIBFCGI) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Wno-missing-declarations \
 	    -o $@ $< $(CORE_OBJ) $(ALL_LDFLAGS) $(UNIT_LIBS)
@@ -104,7 +120,7 @@ check-headers:
 check-unit: unit-tests
 	@tests/run-unit.sh $(UNIT_BIN)
 
-check-integration: all
+check-integration: all $(BUILD)/cxhook-stock-libfcgi
 	@CXHOOK=$(CURDIR)/$(BUILD)/cxhook tests/run-integration.sh
 
 # The unit tests, then the pool itself answering the request corpus and
@@ -132,9 +148,10 @@ FUZZ_SECONDS	?= 60
 FUZZ_FLAGS	:= -std=c11 -D_GNU_SOURCE -g -O1 \
 		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		   -DCXHOOK_VERSION='"$(VERSION)"' -I. -I$(BUILD)/gen \
+		   -I$(LIBFCGI_DIR)/include \
 		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 
-fuzz: $(BUILD)/gen/migrations.c
+fuzz: $(BUILD)/gen/migrations.c $(LIBFCGI)
 	@mkdir -p build/fuzz/corpus
 	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_webhook tests/fuzz/fuzz_webhook.c \
 	    $(CORE_SRC) $(BUILD)/gen/migrations.c $(LIBS)

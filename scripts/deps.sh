@@ -5,10 +5,10 @@
 #   scripts/deps.sh build      just what `make` needs
 set -eu
 
-build_pkgs="gcc make pkg-config libfcgi-dev libjson-c-dev libpq-dev libicu-dev
+build_pkgs="gcc make pkg-config dpkg-dev patch libjson-c-dev libpq-dev libicu-dev
 	libcurl4-openssl-dev libinih-dev libsystemd-dev libcmocka-dev"
 run_pkgs="postgresql-15 postgresql-client-15 lighttpd libfcgi-bin curl"
-test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang
+test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang libfcgi-dev
 	libclang-rt-14-dev"
 
 case "${1:-all}" in
