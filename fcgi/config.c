@@ -29,6 +29,7 @@ enum cf_type {
 	CF_SECRET_FILE,		/* value is a path; the file's content is kept */
 	CF_LISTEN,
 	CF_URL,
+	CF_PATH,		/* an endpoint: "/" then path characters */
 };
 
 struct cf_key {
@@ -59,6 +60,19 @@ static const struct cf_key keys[] = {
 	    INT_MAX, 0, NULL },
 	{ "pool", "max_requests_jitter", CF_INT, OFF(max_requests_jitter), "0",
 	    0, INT_MAX, 0, NULL },
+	{ "pool", "idle_timeout", CF_DURATION, OFF(idle_timeout_ms), "2s", 100,
+	    60000, 0, NULL },
+	{ "pool", "max_worker_memory", CF_SIZE, OFF(max_worker_memory),
+	    "256MiB", 32 * 1024 * 1024, (int64_t)64 * 1024 * 1024 * 1024, 0,
+	    NULL },
+	{ "pool", "webhook_path", CF_PATH, OFF(webhook_path), "/webhook", 0, 0,
+	    0, NULL },
+	{ "pool", "healthz_path", CF_PATH, OFF(healthz_path), "/healthz", 0, 0,
+	    0, NULL },
+	{ "pool", "status_path", CF_PATH, OFF(status_path), "/status", 0, 0, 0,
+	    NULL },
+	{ "pool", "metrics_path", CF_PATH, OFF(metrics_path), "/metrics", 0, 0,
+	    0, NULL },
 	{ "database", "conninfo", CF_STR, OFF(conninfo),
 	    "postgresql:///cxhook?host=/run/postgresql", 0, 0, 0, NULL },
 	{ "database", "connect_timeout", CF_DURATION, OFF(connect_timeout_ms),
@@ -192,6 +206,37 @@ check_listen(const char *v)
 	return NULL;
 }
 
+/*
+ * An endpoint path as a web server sends it in REQUEST_URI: "/" and then
+ * plain segments.  No percent-encoding, ';', '?', '#', empty, "." or ".."
+ * segment and no trailing slash, so that the one spelling configured is
+ * the only one that can match (docs/contract.md §3).
+ */
+static const char *
+check_path(const char *v)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/";
+	const char	*seg;
+	size_t		 n;
+
+	if (v[0] != '/' || strlen(v) > 255)
+		return "expected an absolute path such as /webhook";
+	if (v[strspn(v, ok)] != '\0')
+		return "only letters, digits and - . _ ~ / may appear in a path";
+	if (strcmp(v, "/") == 0)
+		return NULL;
+	for (seg = v + 1;; seg += n + 1) {
+		n = strcspn(seg, "/");
+		if (n == 0 || (n == 1 && seg[0] == '.') ||
+		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+			return "empty, . and .. segments and a trailing / are "
+			    "not allowed";
+		if (seg[n] == '\0')
+			return NULL;
+	}
+}
+
 /* Reads a secret: the whole file, trailing newlines removed. */
 static const char *
 read_secret(const char *path, char **out)
@@ -249,7 +294,10 @@ set_value(struct config *cfg, const struct cf_key *k, const char *v)
 	case CF_STR:
 	case CF_URL:
 	case CF_LISTEN:
+	case CF_PATH:
 		if (k->type == CF_LISTEN && (why = check_listen(v)) != NULL)
+			return why;
+		if (k->type == CF_PATH && (why = check_path(v)) != NULL)
 			return why;
 		if (k->type == CF_URL && strncmp(v, "http://", 7) != 0 &&
 		    strncmp(v, "https://", 8) != 0)
@@ -469,6 +517,7 @@ config_free(struct config *cfg)
 		case CF_STR:
 		case CF_URL:
 		case CF_LISTEN:
+		case CF_PATH:
 		case CF_SECRET_FILE:
 			free(*(char **)(void *)((char *)cfg + keys[i].offset));
 			break;

@@ -28,6 +28,14 @@ struct config {
 	int		 backlog;
 	int		 max_requests;	/* recycle a worker after N; 0 never */
 	int		 max_requests_jitter;	/* + up to this many, at random */
+	int64_t		 idle_timeout_ms;	/* read/write timeout of every
+						 * accepted connection */
+	int64_t		 max_worker_memory;	/* bytes of heap a worker may use */
+	/* The exact REQUEST_URI paths of the endpoints (query removed). */
+	char		*webhook_path;
+	char		*healthz_path;
+	char		*status_path;
+	char		*metrics_path;
 
 	/* [database] */
 	char		*conninfo;

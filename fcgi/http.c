@@ -87,26 +87,19 @@ error_out(struct http_out *out, int status, const char *message)
 	cx_encode_error(&out->body, status, message);
 }
 
-/* The final path segment of the URI, without the query string. */
-static void
-endpoint_of(const char *uri, char *seg, size_t segsz)
+/*
+ * Whether the path of REQUEST_URI (everything before '?') is exactly
+ * path.  Nothing is decoded or normalised: "/%73tatus", "/status/" and
+ * "/webhook;/status" are paths of their own, none of them an endpoint
+ * (docs/contract.md §3), so no spelling a web server lets through can
+ * reach an endpoint it meant to keep local.
+ */
+static bool
+path_is(const char *uri, const char *path)
 {
-	const char	*end, *start;
-	size_t		 n;
+	size_t	n = strcspn(uri, "?");
 
-	if (uri == NULL)
-		uri = "";
-	end = uri + strcspn(uri, "?#");
-	while (end > uri && end[-1] == '/')
-		end--;
-	start = end;
-	while (start > uri && start[-1] != '/')
-		start--;
-	n = (size_t)(end - start);
-	if (n >= segsz)
-		n = 0;
-	memcpy(seg, start, n);
-	seg[n] = '\0';
+	return path != NULL && strlen(path) == n && memcmp(uri, path, n) == 0;
 }
 
 /* "application/json", optionally with "; charset=utf-8". */
@@ -347,36 +340,47 @@ is_get(const char *m, struct http_out *out)
 	return false;
 }
 
+/* Names the endpoint in the answer and, for the master, in the scoreboard. */
+static void
+endpoint(struct http_app *app, struct http_out *out, const char *name)
+{
+	out->tag = name;
+	if (app->slot != NULL)
+		sb_set_tag(app->slot, name);
+}
+
 void
 http_handle(struct http_app *app, const struct http_in *in,
     struct http_out *out)
 {
-	char		 seg[32];
-	const char	*m = in->method != NULL ? in->method : "";
+	const struct config	*cfg = app->cfg;
+	const char		*m = in->method != NULL ? in->method : "";
+	const char		*uri = in->uri != NULL ? in->uri : "";
+	bool			 metrics;
 
-	endpoint_of(in->uri, seg, sizeof(seg));
-	if (app->slot != NULL)
-		sb_set_tag(app->slot, seg[0] != '\0' ? seg : "/");
-	if (strcmp(seg, "healthz") == 0) {
+	if (path_is(uri, cfg->healthz_path)) {
+		endpoint(app, out, "healthz");
 		if (is_get(m, out))
 			healthz(app, in, out);
-		return;
-	}
-	if (strcmp(seg, "status") == 0 || strcmp(seg, "metrics") == 0) {
+	} else if ((metrics = path_is(uri, cfg->metrics_path)) ||
+	    path_is(uri, cfg->status_path)) {
+		endpoint(app, out, metrics ? "metrics" : "status");
 		if (is_get(m, out))
-			pool_report(app, in, seg[0] == 'm', out);
-		return;
+			pool_report(app, in, metrics, out);
+	} else if (path_is(uri, cfg->webhook_path)) {
+		endpoint(app, out, "webhook");
+		if (strcmp(m, "POST") != 0) {
+			buf_puts(&out->headers, "Allow: POST\r\n");
+			error_out(out, 405, "method not allowed: use POST");
+		} else if (check_auth(cfg, in->authorization, out) == 0) {
+			if (!is_json_type(in->content_type))
+				error_out(out, 415,
+				    "Content-Type must be application/json");
+			else
+				webhook(app, in, out);
+		}
+	} else {
+		endpoint(app, out, "-");
+		error_out(out, 404, "not found");
 	}
-	if (strcmp(m, "POST") != 0) {
-		buf_puts(&out->headers, "Allow: POST\r\n");
-		error_out(out, 405, "method not allowed: use POST");
-		return;
-	}
-	if (check_auth(app->cfg, in->authorization, out) == -1)
-		return;
-	if (!is_json_type(in->content_type)) {
-		error_out(out, 415, "Content-Type must be application/json");
-		return;
-	}
-	webhook(app, in, out);
 }

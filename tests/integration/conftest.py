@@ -107,14 +107,17 @@ class Response:
 
 
 def http_request(url, method="POST", body=None, headers=None, timeout=TIMEOUT,
-                 chunked=False):
+                 chunked=False, source=None):
     """One request on a fresh connection; never waits more than timeout.
-    chunked: send the body with Transfer-Encoding: chunked (no Content-Length)."""
+    chunked: send the body with Transfer-Encoding: chunked (no Content-Length).
+    source: the client's own address (e.g. "127.0.0.2", a client that is
+    not this host as far as the web server's access rules go)."""
     assert url.startswith("http://")
     hostport, _, path = url[len("http://"):].partition("/")
     host, _, port = hostport.rpartition(":")
     host = host.strip("[]")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout,
+                                      source_address=(source, 0) if source else None)
     try:
         hdrs = {"Connection": "close"}
         hdrs.update(headers or {})

@@ -88,6 +88,10 @@ env_setup(void **state)
 	e->cfg.max_body = MiB;
 	e->cfg.deadline_ms = 4500;
 	e->cfg.bearer_token = NULL;
+	e->cfg.webhook_path = "/webhook";
+	e->cfg.healthz_path = "/healthz";
+	e->cfg.status_path = "/status";
+	e->cfg.metrics_path = "/metrics";
 	fake_db_init(&e->db);
 	e->app.cfg = &e->cfg;
 	e->app.db_ops = &fake_db_ops;
@@ -294,10 +298,7 @@ test_methods(void **state)
 static void
 test_healthz(void **state)
 {
-	static const char *const uris[] = {
-		"/webhook/healthz", "/healthz", "/webhook/healthz?x=1",
-		"/webhook/healthz/",
-	};
+	static const char *const uris[] = { "/healthz", "/healthz?probe=1" };
 	struct env	*e = *state;
 	size_t		 i;
 
@@ -319,23 +320,87 @@ test_healthz(void **state)
 		assert_true(strcmp(jstr(e->body, "status"), "ok") != 0);
 	}
 	e->db.fail = WH_OK;
-	request(e, "HEAD", "/webhook/healthz", NULL, NULL, NULL, "", 0);
+	request(e, "HEAD", "/healthz", NULL, NULL, NULL, "", 0);
 	assert_status(e, 200);
 
 	/* Only GET and HEAD. */
-	request(e, "POST", "/webhook/healthz", JSON_CT, NULL, NULL,
+	request(e, "POST", "/healthz", JSON_CT, NULL, NULL,
 	    balance_req, strlen(balance_req));
 	assert_status(e, 405);
 	assert_true(has_header(e, "Allow: GET"));
 	assert_error_body(e, 405);
-	request(e, "PUT", "/webhook/healthz", NULL, NULL, NULL, "", 0);
+	request(e, "PUT", "/healthz", NULL, NULL, NULL, "", 0);
 	assert_status(e, 405);
+}
 
-	/* "healthz" must be the whole last segment. */
-	request(e, "GET", "/webhook/healthzz", NULL, NULL, NULL, "", 0);
+/*
+ * Each endpoint answers on its exact path and nowhere else: no segment,
+ * prefix, suffix, encoding or path trick reaches it (contract §3).
+ */
+static void
+test_exact_paths(void **state)
+{
+	static const char *const tricks[] = {
+		"/webhook/status", "/webhook/metrics", "/webhook/healthz",
+		"/healthz/status", "/webhookfoo/status", "/webhook;/status",
+		"/status/", "/status;", "/status;x=1", "/%73tatus",
+		"/status%2F", "%2Fstatus", "/x%2F..%2Fstatus", "//status",
+		"/x/../status", "/./status", "/status/.", "/status#x",
+		"/STATUS", "/Status", "status", "/status%00", "/ status",
+		"/healthz/", "/healthzz", "/healthz/webhook", "/metrics/x",
+		"/webhook/", "//webhook", "/webhook;x", "/webhook/.",
+		"/x/webhook", "/webhook%3Fx", "/webhook#frag", "", "/",
+		"*", "http://localhost/status",
+	};
+	static const char *const methods[] = { "GET", "POST", "HEAD" };
+	struct env	*e = *state;
+	size_t		 i, j;
+
+	for (i = 0; i < NITEMS(tricks); i++) {
+		for (j = 0; j < NITEMS(methods); j++) {
+			e->db.calls = 0;
+			request(e, methods[j], tricks[i], JSON_CT, NULL, NULL,
+			    balance_req, strlen(balance_req));
+			if (e->out.status != 404)
+				fail_msg("%s %s: status %d, want 404", methods[j],
+				    tricks[i], e->out.status);
+			assert_error_body(e, 404);
+			assert_int_equal(e->db.calls, 0);
+		}
+	}
+	request(e, "GET", NULL, NULL, NULL, NULL, "", 0);
+	assert_status(e, 404);
+
+	/* A query string is no part of the path, and gets no meaning. */
+	request(e, "POST", "/webhook?x=1", JSON_CT, NULL, NULL, balance_req,
+	    strlen(balance_req));
+	assert_status(e, 200);
+	request(e, "GET", "/webhook?x=/status", NULL, NULL, NULL, "", 0);
 	assert_status(e, 405);
-	request(e, "GET", "/healthz/webhook", NULL, NULL, NULL, "", 0);
-	assert_status(e, 405);
+}
+
+/* The paths come from [pool] *_path; the defaults then mean nothing. */
+static void
+test_configured_paths(void **state)
+{
+	struct env	*e = *state;
+
+	e->cfg.webhook_path = "/cx/v1/hook";
+	e->cfg.healthz_path = "/ops/ready";
+	request(e, "POST", "/cx/v1/hook", JSON_CT, NULL, NULL, balance_req,
+	    strlen(balance_req));
+	assert_status(e, 200);
+	request(e, "GET", "/ops/ready", NULL, NULL, NULL, "", 0);
+	assert_status(e, 200);
+	assert_int_equal(e->db.last_stmt, DB_PING);
+	request(e, "POST", "/webhook", JSON_CT, NULL, NULL, balance_req,
+	    strlen(balance_req));
+	assert_status(e, 404);
+	request(e, "GET", "/healthz", NULL, NULL, NULL, "", 0);
+	assert_status(e, 404);
+	request(e, "POST", "/cx/v1/hook/", JSON_CT, NULL, NULL, balance_req,
+	    strlen(balance_req));
+	assert_status(e, 404);
 }
 
 /* ---- body size ---- */
@@ -666,6 +731,8 @@ main(void)
 		T(test_content_type),
 		T(test_methods),
 		T(test_healthz),
+		T(test_exact_paths),
+		T(test_configured_paths),
 		T(test_content_length_too_large),
 		T(test_streamed_body_too_large),
 		T(test_body_at_limit),
