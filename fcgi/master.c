@@ -12,7 +12,10 @@
  *                              one gracefully; the listening socket stays
  *                              open throughout, so no connection is refused
  *   SIGCHLD                    reap; a worker of the current generation is
- *                              replaced (with a back-off if it keeps dying)
+ *                              replaced at once, unless it died before it
+ *                              ever took a connection: a worker that keeps
+ *                              dying at birth is replaced after a doubling
+ *                              back-off, and so is a fork() that fails
  *
  * The master installs its handlers before FCGX_Init could install
  * libfcgi's (which would make SIGTERM end the master alone, orphaning the
@@ -58,6 +61,13 @@ struct worker {
 	bool		courier;	/* the booking outbox courier */
 	unsigned	generation;
 	int64_t		started_ms;
+	int64_t		kill_at_ms;	/* retired by a reload: ends by then */
+};
+
+/* A doubling delay, from 100 ms to BACKOFF_MAX_MS. */
+struct backoff {
+	int64_t		ms;		/* the last delay; 0: none */
+	int64_t		until;		/* no fork before this */
 };
 
 struct master {
@@ -71,8 +81,8 @@ struct master {
 	size_t		 n_workers;
 	unsigned	 generation;
 	int		 wanted;	/* workers of the current generation */
-	int64_t		 backoff_ms;
-	int64_t		 respawn_at;	/* when back-off allows a fork */
+	struct backoff	 births;	/* workers dying before any connection */
+	struct backoff	 forks;		/* fork() failing */
 	bool		 stopping;
 	uint64_t	 watchdog_us;	/* systemd WatchdogSec=, 0: off */
 	int64_t		 next_notify_ms;
@@ -114,6 +124,16 @@ master_signals(struct master *m)
 	sigaction(SIGUSR2, &sa, NULL);
 }
 
+static int64_t
+backoff_grow(struct backoff *b)
+{
+	b->ms = b->ms == 0 ? 100 : b->ms * 2;
+	if (b->ms > BACKOFF_MAX_MS)
+		b->ms = BACKOFF_MAX_MS;
+	b->until = now_ms() + b->ms;
+	return b->ms;
+}
+
 static struct worker *
 add_child(struct master *m, pid_t pid, int slot, bool courier)
 {
@@ -127,18 +147,38 @@ add_child(struct master *m, pid_t pid, int slot, bool courier)
 	w->courier = courier;
 	w->generation = m->generation;
 	w->started_ms = now_ms();
+	w->kill_at_ms = 0;
 	return w;
 }
 
-static void
+/*
+ * fork() fails when memory or a task limit (RLIMIT_NPROC, a cgroup's
+ * pids.max, systemd's TasksMax=) runs out: forks wait for a back-off, so
+ * the master goes on reaping and handling signals, and says so once per
+ * try rather than in a tight loop.
+ */
+static pid_t
+fork_or_back_off(struct master *m, const char *what)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == -1) {
+		int	saved = errno;
+
+		log_warnx("cannot fork %s: %s; next try in %lld ms", what,
+		    strerror(saved), (long long)backoff_grow(&m->forks));
+	} else if (pid > 0)
+		m->forks.ms = 0;
+	return pid;
+}
+
+static bool
 spawn_courier(struct master *m)
 {
 	pid_t	pid, master_pid = getpid();
 
-	if ((pid = fork()) == -1) {
-		log_warn("fork");
-		return;
-	}
+	if ((pid = fork_or_back_off(m, "the outbox courier")) == -1)
+		return false;
 	if (pid == 0) {
 		close(m->pipe_rd);
 		close(m->pipe_wr);
@@ -146,9 +186,10 @@ spawn_courier(struct master *m)
 		outbox_run(m->cfg, master_pid);
 	}
 	add_child(m, pid, -1, true);
+	return true;
 }
 
-static void
+static bool
 spawn(struct master *m)
 {
 	pid_t		 pid, master_pid = getpid();
@@ -156,13 +197,12 @@ spawn(struct master *m)
 
 	if ((slot = sb_claim(m->sb, 0)) == -1) {
 		log_warnx("scoreboard full: not starting another worker");
-		return;
+		backoff_grow(&m->forks);
+		return false;
 	}
-	pid = fork();
-	if (pid == -1) {
-		log_warn("fork");
+	if ((pid = fork_or_back_off(m, "a worker")) == -1) {
 		sb_release(m->sb, slot);
-		return;
+		return false;
 	}
 	if (pid == 0) {
 		close(m->pipe_rd);
@@ -172,6 +212,7 @@ spawn(struct master *m)
 	}
 	m->sb->slots[slot].pid = pid;
 	add_child(m, pid, slot, false);
+	return true;
 }
 
 static int
@@ -191,10 +232,13 @@ count_current(const struct master *m, bool courier)
 static void
 fill_pool(struct master *m)
 {
-	if (m->stopping || now_ms() < m->respawn_at)
+	int64_t	now = now_ms();
+
+	if (m->stopping || now < m->births.until || now < m->forks.until)
 		return;
 	while (count_current(m, false) < m->wanted)
-		spawn(m);
+		if (!spawn(m))
+			return;
 	if (m->cfg->booking_forward_url != NULL && count_current(m, true) == 0)
 		spawn_courier(m);
 }
@@ -203,22 +247,51 @@ fill_pool(struct master *m)
 static void
 log_exit(const struct sb_slot *s, pid_t pid, int status)
 {
-	char	tag[SB_TAG_LEN] = "outbox";
-	bool	busy = s == NULL || s->state == SB_BUSY;
+	char		 tag[SB_TAG_LEN] = "outbox";
+	const char	*doing = "";
+	int		 st = s != NULL ? s->state : SB_BUSY;
 
 	if (s != NULL)
 		memcpy(tag, s->tag, sizeof(tag));
 	tag[sizeof(tag) - 1] = '\0';
+	if (st == SB_BUSY)
+		doing = " while handling ";
+	else if (st == SB_CONN) {
+		doing = " on a connection";
+		tag[0] = '\0';
+	} else
+		tag[0] = '\0';
 	if (WIFSIGNALED(status))
 		log_warnx("worker %ld killed by signal %d (%s)%s%s", (long)pid,
-		    WTERMSIG(status), strsignal(WTERMSIG(status)),
-		    busy ? " while handling " : "", busy ? tag : "");
+		    WTERMSIG(status), strsignal(WTERMSIG(status)), doing, tag);
 	else if (WEXITSTATUS(status) != 0)
 		log_warnx("worker %ld exited with status %d%s%s", (long)pid,
-		    WEXITSTATUS(status), busy ? " while handling " : "",
-		    busy ? tag : "");
+		    WEXITSTATUS(status), doing, tag);
 	else
 		log_debug("worker %ld exited", (long)pid);
+}
+
+/*
+ * A worker that dies before it ever took a connection is failing at
+ * birth (a bad library, a resource that is gone): its replacements wait
+ * for a doubling back-off.  One that dies on a connection is replaced at
+ * once, whatever its age: a client must not be able to empty the pool by
+ * killing workers faster than a back-off lets them return.
+ */
+static void
+after_death(struct master *m, const struct worker *w)
+{
+	const struct sb_slot	*s = w->courier ? NULL : &m->sb->slots[w->slot];
+	bool			 on_conn = s != NULL && s->conns > 0;
+
+	if (m->stopping || w->generation != m->generation)
+		return;
+	if (!on_conn && now_ms() - w->started_ms < MIN_LIFETIME_MS)
+		log_warnx("worker died within %d ms of starting; next start in "
+		    "%lld ms", MIN_LIFETIME_MS,
+		    (long long)backoff_grow(&m->births));
+	else if (!on_conn)
+		m->births.ms = 0;
 }
 
 static void
@@ -239,26 +312,13 @@ reap(struct master *m)
 		else {
 			log_exit(&m->sb->slots[m->workers[i].slot], pid,
 			    status);
-			sb_release(m->sb, m->workers[i].slot);
 			if (!m->stopping &&
 			    m->workers[i].generation == m->generation)
 				m->sb->workers_respawned++;
 		}
-		if (!m->stopping &&
-		    m->workers[i].generation == m->generation &&
-		    now_ms() - m->workers[i].started_ms < MIN_LIFETIME_MS) {
-			/* Dying at birth: do not fork in a tight loop. */
-			m->backoff_ms = m->backoff_ms == 0 ? 100 :
-			    m->backoff_ms * 2;
-			if (m->backoff_ms > BACKOFF_MAX_MS)
-				m->backoff_ms = BACKOFF_MAX_MS;
-			m->respawn_at = now_ms() + m->backoff_ms;
-			log_warnx("worker died within %d ms of starting; "
-			    "next start in %lld ms", MIN_LIFETIME_MS,
-			    (long long)m->backoff_ms);
-		} else if (!m->stopping) {
-			m->backoff_ms = 0;
-		}
+		after_death(m, &m->workers[i]);
+		if (!m->workers[i].courier)
+			sb_release(m->sb, m->workers[i].slot);
 		m->workers[i] = m->workers[--m->n_workers];
 	}
 }
@@ -271,6 +331,23 @@ signal_generation(struct master *m, unsigned below, int sig)
 	for (i = 0; i < m->n_workers; i++)
 		if (m->workers[i].generation < below)
 			kill(m->workers[i].pid, sig);
+}
+
+/*
+ * Starts a new generation.  The workers of the old ones finish what they
+ * are doing; one still busy after the deadline plus the grace period (a
+ * connection that never ends) is killed then.
+ */
+static void
+retire_generation(struct master *m)
+{
+	int64_t	by = now_ms() + m->cfg->deadline_ms + STOP_GRACE_MS;
+	size_t	i;
+
+	for (i = 0; i < m->n_workers; i++)
+		if (m->workers[i].kill_at_ms == 0)
+			m->workers[i].kill_at_ms = by;
+	m->generation++;
 }
 
 static void
@@ -301,10 +378,9 @@ reload(struct master *m)
 	*m->cfg = *fresh;
 	free(fresh);
 	log_set_level(m->cfg->log_level);
-	m->generation++;
+	retire_generation(m);
 	m->wanted = m->cfg->workers;
-	m->respawn_at = 0;
-	m->backoff_ms = 0;
+	m->births.ms = m->births.until = 0;
 	fill_pool(m);
 	signal_generation(m, m->generation, SIGTERM);
 	log_info("reloaded: %d workers, generation %u", m->wanted,
@@ -360,38 +436,66 @@ on_master_signal(struct master *m, int sig)
 }
 
 /*
- * A worker busy past the deadline plus the grace period is stuck (every
- * call it makes is bounded by the deadline, so something is badly wrong):
- * it is killed, named with its tag, and replaced.  SIGKILL, because a
- * worker keeps SIGTERM blocked until its request is done.
+ * A worker on one connection past the deadline plus the grace period is
+ * stuck: every call a request makes is bounded by the deadline, and every
+ * read and write on the connection by idle_timeout, so either something
+ * is badly wrong or a peer is dripping bytes to hold it.  It is killed,
+ * named with its tag, and replaced.  SIGKILL, because a worker keeps
+ * SIGTERM blocked until its request is done.
  */
 static void
 kill_stuck(struct master *m)
 {
-	int64_t	now = now_us(), limit, since;
+	int64_t	limit = (m->cfg->deadline_ms + STOP_GRACE_MS) * 1000, since;
+	int64_t	now = now_us();
 	size_t	i;
 	char	tag[SB_TAG_LEN];
 
-	limit = (m->cfg->deadline_ms + STOP_GRACE_MS) * 1000;
 	for (i = 0; i < m->n_workers; i++) {
 		struct sb_slot	*s;
 
 		if (m->workers[i].courier)
 			continue;
 		s = &m->sb->slots[m->workers[i].slot];
-		since = __atomic_load_n(&s->busy_since_us, __ATOMIC_RELAXED);
-		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) != SB_BUSY ||
-		    since == 0 || now - since < limit)
+		since = __atomic_load_n(&s->conn_since_us, __ATOMIC_RELAXED);
+		if (since == 0 || now - since < limit)
 			continue;
 		memcpy(tag, s->tag, sizeof(tag));
 		tag[sizeof(tag) - 1] = '\0';
-		log_warnx("worker %ld stuck for %lld ms handling %s: killing it",
-		    (long)m->workers[i].pid, (long long)((now - since) / 1000),
-		    tag);
+		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) == SB_BUSY)
+			log_warnx("worker %ld stuck for %lld ms handling %s: "
+			    "killing it", (long)m->workers[i].pid,
+			    (long long)((now - since) / 1000), tag);
+		else
+			log_warnx("worker %ld held for %lld ms by a connection "
+			    "that sent no complete request: killing it",
+			    (long)m->workers[i].pid,
+			    (long long)((now - since) / 1000));
 		kill(m->workers[i].pid, SIGKILL);
 		/* Once is enough: the reaper frees the slot. */
-		__atomic_store_n(&s->busy_since_us, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->conn_since_us, 0, __ATOMIC_RELAXED);
 		m->sb->workers_killed++;
+	}
+}
+
+/* Workers of a retired generation still there at their end. */
+static void
+kill_retired(struct master *m)
+{
+	int64_t	now = now_ms();
+	size_t	i;
+
+	for (i = 0; i < m->n_workers; i++) {
+		struct worker	*w = &m->workers[i];
+
+		if (w->kill_at_ms == 0 || now < w->kill_at_ms)
+			continue;
+		log_warnx("worker %ld of generation %u still running after a "
+		    "reload: killing it", (long)w->pid, w->generation);
+		kill(w->pid, SIGKILL);
+		w->kill_at_ms = INT64_MAX;	/* once */
+		if (!w->courier)
+			m->sb->workers_killed++;
 	}
 }
 
@@ -415,7 +519,7 @@ notify_systemd(struct master *m)
 	for (i = 0; i < m->n_workers; i++) {
 		if (m->workers[i].courier)
 			continue;
-		if (m->sb->slots[m->workers[i].slot].state == SB_BUSY)
+		if (m->sb->slots[m->workers[i].slot].state != SB_IDLE)
 			busy++;
 		else
 			idle++;
@@ -435,6 +539,7 @@ supervise(struct master *m)
 	while (run) {
 		fill_pool(m);
 		kill_stuck(m);
+		kill_retired(m);
 		notify_systemd(m);
 		if (poll(&pfd, 1, 250) <= 0)
 			continue;
@@ -481,6 +586,9 @@ pool_run(struct config *cfg)
 	if (cfg->bearer_token == NULL)
 		log_warnx("no [auth] bearer_token_file: the webhook accepts "
 		    "unauthenticated requests");
+	if (CXHOOK_ASAN)
+		log_warnx("an AddressSanitizer build: max_worker_memory is not "
+		    "enforced");
 	if (sd_watchdog_enabled(0, &m.watchdog_us) <= 0)
 		m.watchdog_us = 0;
 	m.wanted = cfg->workers;

@@ -32,6 +32,18 @@ void	child_signals(void (*on_stop)(int), int master_pid);
  */
 #define POOL_TICK_MS	2000
 
+/* An AddressSanitizer build, which runs without max_worker_memory. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CXHOOK_ASAN	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CXHOOK_ASAN	1
+#endif
+#endif
+#ifndef CXHOOK_ASAN
+#define CXHOOK_ASAN	0
+#endif
+
 /* Runs the pool in the foreground until SIGTERM/SIGINT/SIGQUIT; an exit code. */
 int	pool_run(struct config *);
 

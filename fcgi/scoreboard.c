@@ -63,6 +63,22 @@ sb_set_tag(struct sb_slot *s, const char *tag)
 }
 
 void
+sb_conn_begin(struct sb_slot *s, int64_t now)
+{
+	ADD(&s->conns, 1);
+	sb_set_tag(s, "-");
+	STORE(&s->conn_since_us, now);
+	STORE(&s->state, SB_CONN);
+}
+
+void
+sb_conn_end(struct sb_slot *s)
+{
+	STORE(&s->conn_since_us, 0);
+	STORE(&s->state, SB_IDLE);
+}
+
+void
 sb_begin(struct sb_slot *s, const char *tag, int64_t now)
 {
 	sb_set_tag(s, tag);
@@ -81,7 +97,7 @@ sb_end(struct scoreboard *sb, struct sb_slot *s, int status, int64_t now)
 	ADD(&s->requests, 1);
 	ADD(&s->busy_total_us, (uint64_t)took);
 	STORE(&s->busy_since_us, 0);
-	STORE(&s->state, SB_IDLE);
+	STORE(&s->state, SB_CONN);
 	ADD(&sb->requests_total, 1);
 	ADD(&sb->duration_us_total, (uint64_t)took);
 	if (class >= 1 && class <= 5)
@@ -98,7 +114,7 @@ count_states(const struct scoreboard *sb, int *idle, int *busy)
 		int	st = LOAD(&sb->slots[i].state);
 
 		*idle += st == SB_IDLE;
-		*busy += st == SB_BUSY;
+		*busy += st == SB_BUSY || st == SB_CONN;
 	}
 }
 
@@ -119,7 +135,8 @@ json_str(struct buf *b, const char *s)
 void
 sb_status_json(const struct scoreboard *sb, int64_t now, struct buf *b)
 {
-	static const char *const names[] = { "free", "idle", "busy" };
+	static const char *const names[] =
+	    { "free", "idle", "connected", "busy" };
 	int	i, idle, busy, first = 1;
 
 	count_states(sb, &idle, &busy);

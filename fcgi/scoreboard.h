@@ -19,14 +19,21 @@
 #define SB_SLOTS	1024
 #define SB_TAG_LEN	32
 
-enum sb_state { SB_FREE, SB_IDLE, SB_BUSY };
+/*
+ * A worker is idle in accept(), on a connection (reading a request, or
+ * closing after its answer), or busy with a request (which it handles on
+ * a connection).
+ */
+enum sb_state { SB_FREE, SB_IDLE, SB_CONN, SB_BUSY };
 
 struct sb_slot {
 	pid_t		pid;
 	int		state;			/* enum sb_state */
 	uint64_t	requests;
+	uint64_t	conns;			/* connections accepted */
 	int64_t		started_ms;		/* CLOCK_MONOTONIC */
-	int64_t		busy_since_us;		/* 0 when idle */
+	int64_t		conn_since_us;		/* 0 when idle */
+	int64_t		busy_since_us;		/* 0 unless busy */
 	uint64_t	busy_total_us;
 	char		tag[SB_TAG_LEN];	/* current or last route */
 };
@@ -48,7 +55,9 @@ struct scoreboard	*sb_create(void);
 int			 sb_claim(struct scoreboard *, pid_t);
 void			 sb_release(struct scoreboard *, int slot);
 
-/* Worker: around each request (now_us() times). */
+/* Worker: around each connection, and each request on it (now_us()). */
+void	sb_conn_begin(struct sb_slot *, int64_t now_us);
+void	sb_conn_end(struct sb_slot *);
 void	sb_begin(struct sb_slot *, const char *tag, int64_t now_us);
 void	sb_end(struct scoreboard *, struct sb_slot *, int status,
 	    int64_t now_us);

@@ -2,22 +2,36 @@
  * A worker: one FastCGI request at a time, one PostgreSQL connection for
  * its whole life.
  *
- * Signals: SIGTERM, SIGINT and SIGQUIT ask for a
- * graceful exit, and must never cost the request in hand.  A handler
- * cannot promise that: the sockets carry SO_RCVTIMEO, and a socket read
- * with a timeout is never restarted after a signal (signal(7)), so libfcgi
- * would fail the request being read; and a signal during libfcgi's
- * post-accept poll makes its OS_Accept spin on a closed descriptor once
- * FCGX_ShutdownPending() is set.  So a worker keeps these signals
- * blocked and looks for them (sigpending) between requests.  An idle
- * worker comes back from FCGX_Accept_r at least every POOL_TICK_MS,
- * because the master sets that receive timeout on the listening socket
- * (accepted sockets inherit it, which also drops a peer that connects and
- * sends nothing); that tick bounds how long a stop or reload waits for an
- * idle worker.
+ * Connections: the worker accepts them itself and hands each one to
+ * libfcgi to read the request from.  libfcgi sets no timeout of its own,
+ * and an accepted unix socket does not inherit the listener's
+ * SO_RCVTIMEO, so a peer that sent one byte and stopped would hold the
+ * worker for ever; every accepted connection gets [pool] idle_timeout for
+ * each read and each write.  A peer that drips a byte at a time defeats a
+ * per-read timeout, so the master also counts a worker as stuck once it
+ * has been on one connection for the deadline plus its grace period.
+ * Keep-alive asked for by the web server is refused: the connection is
+ * closed after each answer, since a libfcgi worker pinned to an idle
+ * connection serves nobody else.
+ *
+ * Signals: SIGTERM, SIGINT and SIGQUIT ask for a graceful exit, and must
+ * never cost the request in hand.  A handler cannot promise that: the
+ * sockets carry SO_RCVTIMEO, and a socket read with a timeout is never
+ * restarted after a signal (signal(7)), so libfcgi would fail the request
+ * being read.  So a worker keeps these signals blocked and looks for them
+ * (sigpending) between requests.  An idle worker comes back from accept()
+ * at least every POOL_TICK_MS, because the master sets that receive
+ * timeout on the listening socket; that tick bounds how long a stop or
+ * reload waits for an idle worker.
  */
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -165,9 +179,8 @@ serve_one(struct http_app *app, FCGX_Request *r)
 	http_handle(app, &in, &out);
 	write_response(r, &out);
 	sb_end(app->sb, app->slot, out.status, now_us());
-	log_debug("%s %s %d %s %lldms", in.method != NULL ? in.method : "-",
-	    in.uri != NULL ? in.uri : "-", out.status,
-	    out.tag != NULL ? out.tag : "-",
+	log_debug("%s %s %d %lldms", in.method != NULL ? in.method : "-",
+	    out.tag != NULL ? out.tag : "-", out.status,
 	    (long long)(now_ms() - in.started_ms));
 	http_out_clear(&out);
 }
@@ -191,6 +204,112 @@ fill_random(void *p, size_t n)
 	}
 }
 
+/*
+ * The next connection, with idle_ms as the timeout of every read and
+ * write on it; -1 with errno when there is none (EAGAIN: the listener's
+ * receive timeout, the idle tick).
+ */
+static int
+accept_conn(int listen_fd, int64_t idle_ms)
+{
+	struct timeval	tv;
+	int		fd, one = 1;
+
+	if ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return -1;
+	tv.tv_sec = idle_ms / 1000;
+	tv.tv_usec = (idle_ms % 1000) * 1000;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1) {
+		log_warn("worker: setsockopt on a new connection");
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
+	/* Answers go out in one piece: no reason to wait for an ACK. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+/*
+ * Whether accept() failing with err leaves the worker able to go on: a
+ * tick, a signal, a peer gone before we took it, or a shortage that may
+ * pass (after a pause, so that it is not a busy loop).
+ */
+static bool
+accept_transient(int err)
+{
+	switch (err) {
+	case EAGAIN:
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+	case ENETDOWN:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		return true;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		log_warnx("worker: accept: %s", strerror(err));
+		usleep(100 * 1000);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Has libfcgi read the request on the connection fd.  FCGX_Accept_r
+ * takes an open ipcFd as the connection to read the next request from,
+ * and keepConnection keeps the finish it starts with from closing it.
+ * These fields are libfcgi's own ("don't use anything below here" in
+ * fcgiapp.h), used knowingly: the version linked is pinned
+ * (deps/libfcgi/README.md).  The request was initialised with no
+ * listening socket, so when libfcgi gives up on the connection (a read
+ * timeout, a protocol error) and closes it, the accept it would block in
+ * next fails at once and control comes back here.  Only the responder
+ * role is served.
+ */
+static bool
+read_request(FCGX_Request *r, int fd)
+{
+	const char	*role;
+
+	r->ipcFd = fd;
+	r->keepConnection = 1;
+	if (FCGX_Accept_r(r) != 0)
+		return false;
+	role = FCGX_GetParam("FCGI_ROLE", r->envp);
+	if (role != NULL && strcmp(role, "RESPONDER") == 0)
+		return true;
+	r->keepConnection = 0;
+	FCGX_Finish_r(r);
+	return false;
+}
+
+/*
+ * RLIMIT_DATA covers the heap and every private writable mapping, so an
+ * allocation that would take the worker past max_worker_memory fails
+ * (and ends the worker) instead of the machine running out.
+ * AddressSanitizer's shadow memory counts as data too: a sanitizer build
+ * runs without the limit (the master says so at start).
+ */
+static void
+limit_memory(int64_t bytes)
+{
+#if !CXHOOK_ASAN
+	struct rlimit	rl;
+
+	rl.rlim_cur = rl.rlim_max = (rlim_t)bytes;
+	if (setrlimit(RLIMIT_DATA, &rl) == -1)
+		log_warn("worker: setrlimit RLIMIT_DATA");
+#else
+	(void)bytes;
+#endif
+}
+
 void
 worker_run(const struct config *cfg, int listen_fd, int master_pid,
     const struct pool_shared *shared, int slot)
@@ -200,10 +319,19 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	struct db	*db;
 	long		 served = 0, limit;
 	uint32_t	 r;
-	int		 rc;
+	char		 linger[32];
+	int		 fd;
 
 	child_signals(NULL, master_pid);
+	limit_memory(cfg->max_worker_memory);
 
+	/*
+	 * libfcgi's close waits for the peer's EOF (a lingering close) up
+	 * to this long: no longer than any other wait on a connection.
+	 */
+	snprintf(linger, sizeof(linger), "%lld",
+	    (long long)cfg->idle_timeout_ms);
+	setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", linger, 1);
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
 	db = db_open(cfg->conninfo, cfg->connect_timeout_ms);
@@ -228,21 +356,25 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 		fill_random(&r, sizeof(r));
 		limit += (long)(r % ((uint32_t)cfg->max_requests_jitter + 1));
 	}
-	FCGX_InitRequest(&req, listen_fd, 0);
+	FCGX_InitRequest(&req, -1, 0);
 	while (!stop_pending()) {
-		rc = FCGX_Accept_r(&req);
-		if (rc < 0) {
-			/* EAGAIN: the SO_RCVTIMEO tick. */
-			if (rc == -EAGAIN || rc == -EWOULDBLOCK ||
-			    rc == -EINTR)
+		if ((fd = accept_conn(listen_fd, cfg->idle_timeout_ms)) == -1) {
+			if (accept_transient(errno))
 				continue;
-			log_warnx("worker: accept failed: %s", strerror(-rc));
+			log_warn("worker: accept");
 			break;
 		}
-		serve_one(&app, &req);
-		FCGX_Finish_r(&req);
-		db_end_request(db);
-		if (limit > 0 && ++served >= limit) {
+		sb_conn_begin(app.slot, now_us());
+		if (read_request(&req, fd)) {
+			serve_one(&app, &req);
+			/* No keep-alive: see the top of this file. */
+			req.keepConnection = 0;
+			FCGX_Finish_r(&req);
+			db_end_request(db);
+			served++;
+		}
+		sb_conn_end(app.slot);
+		if (limit > 0 && served >= limit) {
 			log_info("worker: recycling after %ld requests",
 			    served);
 			break;

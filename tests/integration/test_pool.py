@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import (TEXT_BALANCE_10042, check_webhook_response, free_port,
+from conftest import (TEXT_BALANCE_10042, check_webhook_response, children_of, free_port,
                       pid_alive, post_json, run, start_pool, tcp_accepts,
                       texts_of, wait_until, webhook_request, write_pool_conf)
 
@@ -153,3 +153,47 @@ def test_max_requests_recycles_workers(make_pool):
     # Served 3, 3, 3: the pid changes after the 3rd and the 6th request.
     assert len(set(seen)) >= 3, f"workers seen after each request: {seen}"
     assert first and min(first) not in seen[3:], seen
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of pid so far, in seconds."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the pool as another user")
+def test_fork_failure_backs_off(cxhook_bin, workdir, database):
+    """fork() failing (RLIMIT_NPROC of an unprivileged user lets the master
+    fork 2 of its 4 workers): the master does not spin. It waits a doubling
+    back-off between tries, logs once per try, goes on serving with the
+    workers it has, replaces one that dies, and stops on SIGTERM."""
+    from conftest import Proc, fcgi_post_json
+    port = free_port()
+    listen = f"127.0.0.1:{port}"
+    conf = write_pool_conf(workdir / "nproc.conf", listen, database, workers=4)
+    log = workdir / "pool-nproc.log"
+    uid = "64999"  # no such user: nothing else runs under it
+    p = Proc("cxhook", ["prlimit", "--nproc=3:3", "--", "setpriv", f"--reuid={uid}",
+                        f"--regid={uid}", "--clear-groups", cxhook_bin, "serve", "-c", conf],
+             log)
+    try:
+        assert wait_until(lambda: tcp_accepts(port), 10), open(log).read()
+        master = p.pid
+        assert wait_until(lambda: len(children_of(master)) == 2, 5), open(log).read()
+        cpu0, t0 = cpu_seconds(master), time.monotonic()
+        time.sleep(4)
+        cpu = cpu_seconds(master) - cpu0
+        tries = open(log).read().count("cannot fork a worker")
+        assert cpu < 0.2 * (time.monotonic() - t0), f"master used {cpu:.2f}s of CPU in 4 s"
+        assert 2 <= tries <= 12, f"{tries} fork-failure lines in about 4 s"
+        r = fcgi_post_json(f"tcp:{listen}", BALANCE, timeout=5)
+        assert r.status == 200 and TEXT_BALANCE_10042 in texts_of(r.json()), r
+        # A worker that dies frees a task: it is replaced (after the back-off).
+        victim = min(children_of(master))
+        os.kill(victim, signal.SIGKILL)
+        assert wait_until(lambda: (lambda w: len(w) == 2 and victim not in w)(children_of(master)),
+                          8), f"not replaced: {children_of(master)}"
+        os.kill(master, signal.SIGTERM)
+        p.p.wait(timeout=5)
+    finally:
+        p.stop()
