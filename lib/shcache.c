@@ -2,21 +2,35 @@
  * The shared cache (see shcache.h).
  *
  * Everything lives in one shared mapping: a header with the mutex, the
- * condition variable and the counters, then a fixed array of entries.
+ * wakeup word and the counters, then a fixed array of entries.
  * Lookups scan the whole array.  At the ~1024 entries a pool uses that is
  * a few microseconds, and it keeps eviction, which has to look at every
  * slot anyway, trivially correct; each entry keeps a hash of its key so
  * the scan rarely touches key bytes.
  *
  * The mutex is held only to read or write the table: never across I/O,
- * and the only thing its holder blocks on is the condition variable.
- * There is one condition variable for every key, broadcast when a fill
- * ends; a waiter woken for another key goes back to sleep.
+ * and its holder blocks on nothing.  A waiter for another process's fill
+ * sleeps with the mutex released, on a futex: gen, a counter bumped
+ * whenever a fill ends (put, abandon, recovery), and every sleeper is woken
+ * then.  It reads gen under the mutex and sleeps only while gen still has
+ * that value, so no wakeup is lost; one woken for another key goes back to
+ * sleep.
+ *
+ * No condition variable: a process-shared pthread_cond_t keeps the state
+ * of each waiter inside it (glibc since 2.25), so a waiter SIGKILLed in
+ * pthread_cond_timedwait stays counted there for good, and a later
+ * broadcast waits for it to leave, for ever, holding the mutex: every
+ * worker then wedges on the cache.  The kernel keeps a futex's sleepers to
+ * itself, and a dead one is simply gone.
  */
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 
+#include <linux/futex.h>
+
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -29,7 +43,7 @@
 #include "lib/log.h"
 #include "lib/shcache.h"
 
-/* How often a waiter checks that its filler is still alive. */
+/* The longest a waiter sleeps before checking that its filler lives. */
 #define POLL_MS		100
 
 enum sc_state { SC_EMPTY, SC_FILLING, SC_READY };
@@ -53,7 +67,7 @@ struct sc_entry {
  */
 struct shcache {
 	pthread_mutex_t		mu;
-	pthread_cond_t		cv;
+	uint32_t		gen;		/* the futex word; see above */
 	size_t			maplen;
 	size_t			nentries;
 	uint64_t		tick;
@@ -76,6 +90,20 @@ sc_hash(const char *key, size_t len)
 }
 
 /*
+ * A fill ended: wakes every sleeper.  Called with the mutex held, so that a
+ * waiter reading gen under it sees either the old value and the old entry
+ * or the new ones.
+ */
+static void
+sc_wake(struct shcache *c)
+{
+	__atomic_add_fetch(&c->gen, 1, __ATOMIC_RELEASE);
+	if (syscall(SYS_futex, &c->gen, FUTEX_WAKE, INT_MAX, NULL, NULL, 0)
+	    == -1)
+		fatal("shcache: futex wake");
+}
+
+/*
  * A process died holding the mutex, perhaps halfway through writing an
  * entry, and which one cannot be known.  So every entry goes: a lost cache
  * costs one refill per key, a torn value would be a wrong answer.  The
@@ -89,7 +117,7 @@ sc_recover(struct shcache *c)
 	for (i = 0; i < c->nentries; i++)
 		c->ents[i].state = SC_EMPTY;
 	pthread_mutex_consistent(&c->mu);
-	pthread_cond_broadcast(&c->cv);
+	sc_wake(c);
 }
 
 /*
@@ -124,25 +152,25 @@ sc_unlock(struct shcache *c, bool recovered)
 		    "the cache was emptied");
 }
 
-/* Sleeps until until_ms at the latest; see sc_lock for the result. */
-static bool
-sc_wait(struct shcache *c, int64_t until_ms)
+/*
+ * Sleeps, without the mutex, until gen moves on from seen or until
+ * until_ms at the latest.  A wakeup, a timeout, a signal and a gen that
+ * has already moved on all mean the same: look again.
+ */
+static void
+sc_sleep(struct shcache *c, uint32_t seen, int64_t until_ms)
 {
 	struct timespec	ts;
-	int		rc;
+	int64_t		ms;
 
-	ts.tv_sec = (time_t)(until_ms / 1000);
-	ts.tv_nsec = (long)(until_ms % 1000) * 1000000;
-	rc = pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-	if (rc == EOWNERDEAD) {
-		sc_recover(c);
-		return true;
-	}
-	if (rc != 0 && rc != ETIMEDOUT) {
-		errno = rc;
-		fatal("shcache: pthread_cond_timedwait");
-	}
-	return false;
+	if ((ms = until_ms - now_ms()) <= 0)
+		return;
+	/* FUTEX_WAIT's timeout is relative, on CLOCK_MONOTONIC. */
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	if (syscall(SYS_futex, &c->gen, FUTEX_WAIT, seen, &ts, NULL, 0) == -1 &&
+	    errno != EAGAIN && errno != ETIMEDOUT && errno != EINTR)
+		fatal("shcache: futex wait");
 }
 
 static struct sc_entry *
@@ -221,7 +249,6 @@ shcache_create(size_t nentries)
 {
 	struct shcache		*c;
 	pthread_mutexattr_t	 ma;
-	pthread_condattr_t	 ca;
 	size_t			 maplen;
 	int			 rc;
 
@@ -247,23 +274,12 @@ shcache_create(size_t nentries)
 		fatal("shcache: mutex");
 	}
 	pthread_mutexattr_destroy(&ma);
-
-	if ((rc = pthread_condattr_init(&ca)) != 0 ||
-	    (rc = pthread_condattr_setpshared(&ca,
-	    PTHREAD_PROCESS_SHARED)) != 0 ||
-	    (rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC)) != 0 ||
-	    (rc = pthread_cond_init(&c->cv, &ca)) != 0) {
-		errno = rc;
-		fatal("shcache: condition variable");
-	}
-	pthread_condattr_destroy(&ca);
 	return c;
 }
 
 /*
- * No pthread_cond_destroy: glibc's waits for every waiter to leave, and a
- * waiter that was killed never does.  Both objects live in the mapping and
- * need nothing but the munmap.
+ * The mutex and the futex word live in the mapping and need nothing but
+ * the munmap: no destroy call that could wait for a process that died.
  */
 void
 shcache_destroy(struct shcache *c)
@@ -279,7 +295,7 @@ shcache_get(struct shcache *c, const char *key, char *val, size_t valsz,
 	struct sc_entry		*e;
 	enum shcache_result	 res;
 	size_t			 keylen;
-	uint32_t		 h;
+	uint32_t		 h, seen;
 	int64_t			 now, until;
 	pid_t			 self;
 	bool			 arrived = true, waited = false, recovered;
@@ -330,7 +346,10 @@ shcache_get(struct shcache *c, const char *key, char *val, size_t valsz,
 				until = deadline_ms;
 			if (until > e->fill_deadline_ms)
 				until = e->fill_deadline_ms;
-			recovered |= sc_wait(c, until);
+			seen = __atomic_load_n(&c->gen, __ATOMIC_RELAXED);
+			sc_unlock(c, recovered);
+			sc_sleep(c, seen, until);
+			recovered = sc_lock(c);
 			continue;
 		}
 		/*
@@ -389,7 +408,7 @@ shcache_put(struct shcache *c, const char *key, const char *val,
 		e->used = ++c->tick;
 		e->state = SC_READY;
 		if (was_filling)
-			pthread_cond_broadcast(&c->cv);
+			sc_wake(c);
 	}
 	sc_unlock(c, recovered);
 }
@@ -408,7 +427,7 @@ shcache_abandon(struct shcache *c, const char *key)
 	e = sc_find(c, key, keylen, sc_hash(key, keylen));
 	if (e != NULL && e->state == SC_FILLING && e->filler == getpid()) {
 		e->state = SC_EMPTY;
-		pthread_cond_broadcast(&c->cv);
+		sc_wake(c);
 	}
 	sc_unlock(c, recovered);
 }

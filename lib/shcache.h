@@ -8,7 +8,11 @@
  * the master must call shcache_create() before it forks the workers.  It
  * is guarded by one process-shared, robust mutex: a worker killed while
  * holding it costs the cached entries (the table is emptied, since it may
- * have been left half-written), never the pool.
+ * have been left half-written), never the pool.  A process waiting for a
+ * fill sleeps outside the mutex on a futex, not on a process-shared
+ * condition variable, which keeps its waiters' state in the shared memory
+ * (glibc) and wedges for good once one of them is killed: here a worker
+ * killed while it waits costs nothing (see shcache.c).
  *
  * A filler counts as gone when it calls shcache_abandon(), when its fill
  * deadline passes, or when kill(pid, 0) reports ESRCH.  A dead worker is

@@ -8,6 +8,7 @@
  * so the tests do not depend on scheduling.
  */
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -74,14 +75,47 @@ sleep_ms(int ms)
 		;
 }
 
+/* Every child forked, for kill_strays. */
+static pid_t	kids[256];
+static size_t	nkids;
+
+/*
+ * A child dies with the test binary: a test ended by its alarm leaves no
+ * stuck process behind.
+ */
 static pid_t
 xfork(void)
 {
 	pid_t	pid;
 
+	assert_true(nkids < sizeof(kids) / sizeof(kids[0]));
 	pid = fork();
 	assert_true(pid != -1);
+	if (pid == 0 && prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		_exit(1);
+	if (pid != 0)
+		kids[nkids++] = pid;
 	return pid;
+}
+
+/*
+ * Teardown of every test: one that failed may have left children behind,
+ * stuck on a wedged cache perhaps, and they must not spill into the next
+ * test.  Only a child not yet reaped is killed, so no recycled pid is.
+ */
+static int
+kill_strays(void **state)
+{
+	size_t	i;
+
+	alarm(0);
+	for (i = 0; i < nkids; i++)
+		if (waitpid(kids[i], NULL, WNOHANG) == 0) {
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], NULL, 0);
+		}
+	nkids = 0;
+	return 0;
 }
 
 /* Blocks until every copy of the pipe's write end is closed. */
@@ -102,6 +136,36 @@ reap(pid_t pid)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/*
+ * Like reap, but a child that has not exited within ms is a failure: it
+ * is killed first, so that the test fails rather than hangs.
+ */
+static void
+reap_within(pid_t pid, int ms)
+{
+	int64_t	until = now_ms() + ms;
+	pid_t	got;
+	int	st;
+
+	while ((got = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < until)
+		sleep_ms(2);
+	if (got == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fail_msg("child %ld still running after %d ms", (long)pid, ms);
+	}
+	assert_int_equal(got, pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void
+kill_and_reap(pid_t pid)
+{
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
 }
 
 /* No zombie and no stray child is left behind by a test. */
@@ -478,6 +542,117 @@ test_killed_filler(void **state)
 	shcache_destroy(c);
 }
 
+/*
+ * Processes SIGKILLed while they wait for another's fill, and fillers
+ * SIGKILLed mid-fill, cost nothing but themselves, round after round on
+ * one table: the put that ends each fill returns at once, and the
+ * waiters left get its value at once.  A process-shared condition
+ * variable fails this: glibc keeps each waiter's state inside it, and the
+ * first broadcast after a waiter died there blocks for ever, holding the
+ * lock.
+ */
+static void
+test_killed_waiters(void **state)
+{
+	static const struct fill_plan	 plan = { 0, "clear" };
+	struct shcache			*c = shcache_create(16);
+	struct board			*b = board_new();
+	char				 key[16], val[SHCACHE_VAL_MAX + 1];
+	pid_t				 filler, pids[4];
+	int64_t				 t0;
+	int				 cmd, round, i, idx;
+
+	alarm(20);		/* a wedged cache fails the test, not the run */
+	for (round = 0; round < 6; round++) {
+		snprintf(key, sizeof(key), "accra%d", round);
+		filler = spawn_filler(c, key, LONG_MS, "clear", &cmd);
+		for (i = 0; i < 4; i++)
+			pids[i] = spawn_waiter(c, b, round * 4 + i, key, NULL,
+			    &plan);
+		WAIT_FOR(c, waits, (uint64_t)(round + 1) * 4);
+		kill_and_reap(pids[0]);
+		kill_and_reap(pids[1]);
+
+		/* Odd rounds lose the filler too: a waiter takes over. */
+		t0 = now_ms();
+		if (round % 2 == 0) {
+			send_cmd(cmd, 'p');
+			reap_within(filler, 500);
+		} else {
+			kill_and_reap(filler);
+			close(cmd);
+		}
+		for (i = 2; i < 4; i++) {
+			reap_within(pids[i], 1000);
+			idx = round * 4 + i;
+			assert_true(b->res[idx] == SHCACHE_HIT ||
+			    (round % 2 == 1 && b->res[idx] == SHCACHE_FILL));
+			assert_string_equal(b->val[idx], "clear");
+			assert_true(b->done_ms[idx] - t0 < 500);
+		}
+		assert_int_equal(count(b, (round + 1) * 4, SHCACHE_FILL,
+		    NULL), (round + 1) / 2);
+		assert_int_equal(get(c, key, val, 100, 100), SHCACHE_HIT);
+		assert_string_equal(val, "clear");
+	}
+	alarm(0);
+	assert_no_children();
+	board_free(b);
+	shcache_destroy(c);
+}
+
+/*
+ * A process SIGKILLed holding the lock while others wait for a fill: the
+ * waiters find it dead at their next check and empty the table (it may be
+ * torn), one of them fills the key anew and the others get its value; the
+ * first filler's put, when it comes, still returns at once.
+ */
+static void
+test_killed_lock_holder(void **state)
+{
+	static const struct fill_plan	 plan = { 0, "mist" };
+	struct shcache			*c = shcache_create(16);
+	struct board			*b = board_new();
+	char				 ch, val[SHCACHE_VAL_MAX + 1];
+	pid_t				 filler, holder, pids[3];
+	int64_t				 t0;
+	int				 cmd, ready[2], i;
+
+	alarm(20);
+	filler = spawn_filler(c, "hanoi", LONG_MS, "late", &cmd);
+	for (i = 0; i < 3; i++)
+		pids[i] = spawn_waiter(c, b, i, "hanoi", NULL, &plan);
+	WAIT_FOR(c, waits, 3);
+	assert_int_equal(pipe(ready), 0);
+	if ((holder = xfork()) == 0) {
+		if (pthread_mutex_lock((pthread_mutex_t *)(void *)c) != 0 ||
+		    write(ready[1], "L", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(1);
+	}
+	assert_int_equal(read(ready[0], &ch, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	t0 = now_ms();
+	kill_and_reap(holder);
+	for (i = 0; i < 3; i++) {
+		reap_within(pids[i], 1000);
+		assert_true(b->done_ms[i] - t0 < 500);
+	}
+	assert_int_equal(count(b, 3, SHCACHE_FILL, "mist"), 1);
+	assert_int_equal(count(b, 3, SHCACHE_HIT, "mist"), 2);
+
+	send_cmd(cmd, 'p');
+	reap_within(filler, 500);
+	assert_int_equal(get(c, "hanoi", val, 100, 100), SHCACHE_HIT);
+	assert_string_equal(val, "late");
+	alarm(0);
+	assert_no_children();
+	board_free(b);
+	shcache_destroy(c);
+}
+
 /* A live filler past its fill deadline is taken over too. */
 static void
 test_fill_deadline(void **state)
@@ -717,26 +892,30 @@ test_owner_died(void **state)
 	shcache_destroy(c);
 }
 
+#define TEST(f)	cmocka_unit_test_teardown(f, kill_strays)
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_put_get),
-		cmocka_unit_test(test_value_bytes),
-		cmocka_unit_test(test_same_process_refills),
-		cmocka_unit_test(test_single_flight),
-		cmocka_unit_test(test_put_wakes),
-		cmocka_unit_test(test_abandon_hands_over),
-		cmocka_unit_test(test_killed_filler),
-		cmocka_unit_test(test_fill_deadline),
-		cmocka_unit_test(test_put_after_takeover),
-		cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_ttl),
-		cmocka_unit_test(test_eviction),
-		cmocka_unit_test(test_lru),
-		cmocka_unit_test(test_full_of_fills),
-		cmocka_unit_test(test_long_key),
-		cmocka_unit_test(test_owner_died),
+		TEST(test_put_get),
+		TEST(test_value_bytes),
+		TEST(test_same_process_refills),
+		TEST(test_single_flight),
+		TEST(test_put_wakes),
+		TEST(test_abandon_hands_over),
+		TEST(test_killed_filler),
+		TEST(test_killed_waiters),
+		TEST(test_killed_lock_holder),
+		TEST(test_fill_deadline),
+		TEST(test_put_after_takeover),
+		TEST(test_timeout),
+		TEST(test_ttl),
+		TEST(test_eviction),
+		TEST(test_lru),
+		TEST(test_full_of_fills),
+		TEST(test_long_key),
+		TEST(test_owner_died),
 	};
 
 	return cmocka_run_group_tests_name("shcache", tests, NULL, NULL);
