@@ -3,12 +3,15 @@
 #
 #   - a private PostgreSQL cluster in ./var/pg (scripts/pg.sh), migrated and
 #     loaded with sql/demo/demo_data.sql; kept between runs
-#   - the pool (build/cxhook serve, 4 workers) on 127.0.0.1:9077
+#   - the pool (build/cxhook serve, 4 workers) on a unix socket in a
+#     private directory under /tmp that only lighttpd can reach: FastCGI
+#     is for the web server alone, never a TCP port
 #   - lighttpd on http://127.0.0.1:8080, with conf/lighttpd-cxhook.conf
 #     mounting /webhook, /healthz, /metrics and /status
 #
-# Ctrl-C stops all three. Ports: HTTP_PORT=8080 POOL_PORT=9077 to change.
-# Everything it writes is under ./var (configs are regenerated every run).
+# Ctrl-C stops all three. HTTP_PORT=8080 to change the port.
+# Everything else it writes is under ./var (configs are regenerated every
+# run).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -16,7 +19,6 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 bin=$repo/build/cxhook
 http_port=${HTTP_PORT:-8080}
-pool_port=${POOL_PORT:-9077}
 var=$repo/var
 
 say() { echo "run.sh: $*" >&2; }
@@ -34,6 +36,7 @@ mkdir -p "$var/www"
 pool_pid=""
 lighttpd_pid=""
 pgdir=""
+rundir=""
 cleaned=0
 cleanup() {
 	[ "$cleaned" -eq 0 ] || return 0
@@ -44,6 +47,7 @@ cleanup() {
 	if [ -n "$pgdir" ]; then
 		scripts/pg.sh stop "$pgdir" || true
 	fi
+	[ -z "$rundir" ] || rm -rf "$rundir"
 	say "stopped"
 }
 trap cleanup EXIT
@@ -70,12 +74,21 @@ fi
 rm -f "$var/pg.err"
 conninfo=$(scripts/pg.sh conninfo "$pgdir")
 
-write_pool_conf "$var/cxhook.conf" "127.0.0.1:$pool_port" 4 "$conninfo"
+# The socket's directory, not the socket, keeps other users out: as root
+# only lighttpd's www-data group may enter it (under /tmp, which www-data
+# can reach wherever the checkout is).
+rundir=$(mktemp -d /tmp/cxhook-run.XXXXXX)
+if [ "$(id -u)" -eq 0 ]; then
+	chgrp www-data "$rundir"
+	chmod 0750 "$rundir"
+fi
+sock=$rundir/cxhook.sock
+write_pool_conf "$var/cxhook.conf" "unix:$sock" 4 "$conninfo"
 migrate_demo "$bin" "$var/cxhook.conf" "$conninfo"
 
-# The shipped snippet, pointed at the pool's TCP port instead of its socket.
-sed "s|\"socket\" *=> *\"/run/cxhook/cxhook.sock\"|\"host\" => \"127.0.0.1\", \"port\" => $pool_port|" \
-	conf/lighttpd-cxhook.conf >"$var/lighttpd-cxhook.conf"
+# The shipped snippet, pointed at the demo's socket.
+sed "s|/run/cxhook/cxhook.sock|$sock|g" conf/lighttpd-cxhook.conf \
+	>"$var/lighttpd-cxhook.conf"
 write_lighttpd_conf "$var/lighttpd.conf" "$var/www" "$http_port" \
 	"$var/lighttpd-cxhook.conf"
 
@@ -86,7 +99,7 @@ lighttpd_pid=$!
 
 ready=0
 for _ in $(seq 100); do
-	kill -0 "$pool_pid" 2>/dev/null || die "the pool exited (is port $pool_port free?)"
+	kill -0 "$pool_pid" 2>/dev/null || die "the pool exited (see its messages above)"
 	kill -0 "$lighttpd_pid" 2>/dev/null || die "lighttpd exited (is port $http_port free?)"
 	if curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$http_port/healthz" 2>/dev/null; then
 		ready=1
@@ -98,7 +111,7 @@ done
 
 cat <<EOF
 
-cxhook is up: http://127.0.0.1:$http_port/webhook (pool on 127.0.0.1:$pool_port, database in $pgdir)
+cxhook is up: http://127.0.0.1:$http_port/webhook (pool on unix:$sock, database in $pgdir)
 Try:
 
   build/cxhook send http://127.0.0.1:$http_port/webhook --tag database-query --param query_type=account_balance --param user_id=10042
