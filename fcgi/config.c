@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include <ini.h>
+#include <unicode/ucal.h>
+#include <unicode/ustring.h>
 
 #include "fcgi/config.h"
 #include "lib/xalloc.h"
@@ -30,6 +33,7 @@ enum cf_type {
 	CF_LISTEN,
 	CF_URL,
 	CF_PATH,		/* an endpoint: "/" then path characters */
+	CF_TZ,			/* an IANA time zone name */
 };
 
 struct cf_key {
@@ -88,7 +92,7 @@ static const struct cf_key keys[] = {
 	    0, 0, 0, NULL },
 	{ "booking", "forward_token_file", CF_SECRET_FILE,
 	    OFF(booking_forward_token), NULL, 0, 0, 0, "booking-forward-token" },
-	{ "booking", "timezone", CF_STR, OFF(booking_timezone), "UTC", 0, 0, 0,
+	{ "booking", "timezone", CF_TZ, OFF(booking_timezone), "UTC", 0, 0, 0,
 	    NULL },
 	{ "booking", "forward_retry_base", CF_DURATION,
 	    OFF(forward_retry_base_ms), "1s", 10, 3600000, 0, NULL },
@@ -237,6 +241,31 @@ check_path(const char *v)
 	}
 }
 
+/*
+ * A time zone PostgreSQL will take in AT TIME ZONE, known by its exact
+ * IANA name ("Europe/London", "UTC"): ICU's copy of the same database is
+ * asked, so a typo is refused here rather than failing every booking.
+ */
+static const char *
+check_tz(const char *v)
+{
+	UChar		id[128], canon[128];
+	UErrorCode	st = U_ZERO_ERROR;
+	UBool		known = false;
+
+	if (strlen(v) >= sizeof(id) / sizeof(id[0]) ||
+	    v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789/_+-")] != '\0')
+		return "not a time zone name";
+	u_uastrcpy(id, v);
+	ucal_getCanonicalTimeZoneID(id, -1, canon, sizeof(canon) /
+	    sizeof(canon[0]), &known, &st);
+	if (U_FAILURE(st) || !known)
+		return "unknown time zone (expected an IANA name such as "
+		    "Europe/London)";
+	return NULL;
+}
+
 /* Reads a secret: the whole file, trailing newlines removed. */
 static const char *
 read_secret(const char *path, char **out)
@@ -295,9 +324,12 @@ set_value(struct config *cfg, const struct cf_key *k, const char *v)
 	case CF_URL:
 	case CF_LISTEN:
 	case CF_PATH:
+	case CF_TZ:
 		if (k->type == CF_LISTEN && (why = check_listen(v)) != NULL)
 			return why;
 		if (k->type == CF_PATH && (why = check_path(v)) != NULL)
+			return why;
+		if (k->type == CF_TZ && (why = check_tz(v)) != NULL)
 			return why;
 		if (k->type == CF_URL && strncmp(v, "http://", 7) != 0 &&
 		    strncmp(v, "https://", 8) != 0)
@@ -336,9 +368,9 @@ set_value(struct config *cfg, const struct cf_key *k, const char *v)
 	case CF_DOUBLE:
 		errno = 0;
 		d = strtod(v, &end);
-		if (end == v || *end != '\0' || errno != 0)
+		if (end == v || *end != '\0' || errno != 0 || !isfinite(d))
 			return "expected a number";
-		if (d < (double)k->min || d > (double)k->max)
+		if (!(d >= (double)k->min && d <= (double)k->max))
 			return "out of range";
 		*(double *)(void *)base = d;
 		if (k->flag_offset != 0)
@@ -476,10 +508,37 @@ load_credentials(struct config *cfg, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * What no single key can say: keys that must agree with each other.  The
+ * file is named, not a line: the fault is in a pair of lines.
+ */
+static const char *
+check_whole(const struct config *cfg)
+{
+	const char *const paths[] = { cfg->webhook_path, cfg->healthz_path,
+	    cfg->status_path, cfg->metrics_path };
+	size_t	i, j;
+
+	for (i = 0; i < 4; i++)
+		for (j = i + 1; j < 4; j++)
+			if (strcmp(paths[i], paths[j]) == 0)
+				return "[pool] webhook_path, healthz_path, "
+				    "status_path and metrics_path must differ";
+	if (cfg->max_body > cfg->max_worker_memory / 4)
+		return "[pool] max_body must be at most a quarter of "
+		    "max_worker_memory (a body is parsed into several times "
+		    "its size)";
+	if (cfg->forward_retry_base_ms > cfg->forward_retry_max_ms)
+		return "[booking] forward_retry_base must not exceed "
+		    "forward_retry_max";
+	return NULL;
+}
+
 int
 config_load(const char *path, struct config *cfg, char *err, size_t errsz)
 {
 	struct load_state	st;
+	const char		*why;
 	int			rc;
 
 	_Static_assert(NKEYS <= NKEYS_MAX, "raise NKEYS_MAX");
@@ -504,7 +563,13 @@ config_load(const char *path, struct config *cfg, char *err, size_t errsz)
 		snprintf(err, errsz, "%s:%d: syntax error", path, rc);
 		return -1;
 	}
-	return load_credentials(cfg, err, errsz);
+	if (load_credentials(cfg, err, errsz) == -1)
+		return -1;
+	if ((why = check_whole(cfg)) != NULL) {
+		snprintf(err, errsz, "%s: %s", path, why);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -518,6 +583,7 @@ config_free(struct config *cfg)
 		case CF_URL:
 		case CF_LISTEN:
 		case CF_PATH:
+		case CF_TZ:
 		case CF_SECRET_FILE:
 			free(*(char **)(void *)((char *)cfg + keys[i].offset));
 			break;

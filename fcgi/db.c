@@ -84,6 +84,44 @@ struct db {
 	bool	 prepared;
 };
 
+/*
+ * libpq's words on a conninfo it cannot parse quote the offending part,
+ * which may be a password ("invalid percent-encoded token: ..."): only
+ * an unknown option's name, which is what a typo needs, is kept.
+ */
+int
+db_conninfo_check(const char *conninfo, char *err, size_t errsz)
+{
+	static const char	 unknown[] = "invalid connection option ";
+	PQconninfoOption	*opts;
+	char			*msg = NULL, *p;
+	size_t			 n = 0;
+	bool			 keep, quoted = false;
+
+	if ((opts = PQconninfoParse(conninfo, &msg)) != NULL) {
+		PQconninfoFree(opts);
+		return 0;
+	}
+	keep = msg != NULL && strncmp(msg, unknown, sizeof(unknown) - 1) == 0;
+	for (p = msg; p != NULL && *p != '\0' && *p != '\n' && n + 4 < errsz;
+	    p++) {
+		if (*p == '"' && !keep) {
+			quoted = !quoted;
+			if (quoted) {
+				memcpy(err + n, "\"...", 4);
+				n += 4;
+			}
+		}
+		if (!quoted)
+			err[n++] = *p;
+	}
+	err[n] = '\0';
+	if (n == 0)
+		snprintf(err, errsz, "out of memory");
+	PQfreemem(msg);
+	return -1;
+}
+
 struct db *
 db_open(const char *conninfo, int64_t connect_timeout_ms)
 {

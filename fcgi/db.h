@@ -15,6 +15,13 @@ struct db;
 
 extern const struct db_ops db_pg_ops;
 
+/*
+ * 0 when libpq can parse conninfo, else -1 with what is wrong in err
+ * (quoted parts left out: they may be a password).
+ */
+int		 db_conninfo_check(const char *conninfo, char *err,
+		    size_t errsz);
+
 /* Never fails: the connection is made on first use, and remade after loss. */
 struct db	*db_open(const char *conninfo, int64_t connect_timeout_ms);
 void		 db_close(struct db *);

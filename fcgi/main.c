@@ -89,7 +89,8 @@ load(const char *path, struct config *cfg)
 {
 	char	err[1024];
 
-	if (config_load(path, cfg, err, sizeof(err)) == -1) {
+	if (config_load(path, cfg, err, sizeof(err)) == -1 ||
+	    pool_config_check(cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "cxhook: %s\n", err);
 		config_free(cfg);
 		return EX_CONFIG;

@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@
 #include "fcgi/outbox.h"
 #include "fcgi/pool.h"
 #include "fcgi/scoreboard.h"
+#include "fcgi/upstream.h"
 #include "lib/shcache.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -333,6 +335,35 @@ signal_generation(struct master *m, unsigned below, int sig)
 			kill(m->workers[i].pid, sig);
 }
 
+int
+pool_config_check(const struct config *cfg, char *err, size_t errsz)
+{
+	const struct {
+		const char	*key;
+		const char	*url;
+	} urls[] = {
+		{ "[weather] url", cfg->weather_url },
+		{ "[booking] forward_url", cfg->booking_forward_url },
+	};
+	const char	*why;
+	char		 msg[256];
+	size_t		 i;
+
+	if (db_conninfo_check(cfg->conninfo, msg, sizeof(msg)) == -1) {
+		snprintf(err, errsz, "%s: [database] conninfo: %s", cfg->path,
+		    msg);
+		return -1;
+	}
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		if (urls[i].url == NULL ||
+		    (why = upstream_url_error(urls[i].url)) == NULL)
+			continue;
+		snprintf(err, errsz, "%s: %s: %s", cfg->path, urls[i].key, why);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Starts a new generation.  The workers of the old ones finish what they
  * are doing; one still busy after the deadline plus the grace period (a
@@ -357,7 +388,8 @@ reload(struct master *m)
 	char		 err[512];
 
 	fresh = xcalloc(1, sizeof(*fresh));
-	if (config_load(m->cfg->path, fresh, err, sizeof(err)) == -1) {
+	if (config_load(m->cfg->path, fresh, err, sizeof(err)) == -1 ||
+	    pool_config_check(fresh, err, sizeof(err)) == -1) {
 		log_warnx("reload refused, keeping the running configuration: "
 		    "%s", err);
 		config_free(fresh);

@@ -44,6 +44,13 @@ void	child_signals(void (*on_stop)(int), int master_pid);
 #define CXHOOK_ASAN	0
 #endif
 
+/*
+ * What config_load cannot see without the libraries behind the pool: a
+ * conninfo libpq cannot parse, a URL libcurl cannot use.  0, or -1 with
+ * err set ("FILE: [section] key: why").
+ */
+int	pool_config_check(const struct config *, char *err, size_t errsz);
+
 /* Runs the pool in the foreground until SIGTERM/SIGINT/SIGQUIT; an exit code. */
 int	pool_run(struct config *);
 

@@ -41,6 +41,21 @@ collect(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+const char *
+upstream_url_error(const char *url)
+{
+	CURLU		*u;
+	CURLUcode	 rc;
+	const char	*why = NULL;
+
+	if ((u = curl_url()) == NULL)
+		return "out of memory";
+	if ((rc = curl_url_set(u, CURLUPART_URL, url, 0)) != CURLUE_OK)
+		why = curl_url_strerror(rc);
+	curl_url_cleanup(u);
+	return why;
+}
+
 struct upstream *
 upstream_new(void)
 {

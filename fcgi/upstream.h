@@ -15,6 +15,9 @@ struct upstream;
 
 extern const struct http_ops upstream_http_ops;
 
+/* NULL when libcurl can use url, else what is wrong with it. */
+const char	*upstream_url_error(const char *url);
+
 struct upstream	*upstream_new(void);
 void		 upstream_free(struct upstream *);
 

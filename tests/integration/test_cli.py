@@ -23,7 +23,40 @@ BAD_CONFIGS = {
     "unknown-empty-section": ("[pool]\nlisten = unix:/tmp/x.sock\n[bogus]\n", (3,), "bogus"),
     "bad-duration": ("[pool]\nlisten = unix:/tmp/x.sock\ndeadline = soon\n", (3,), "deadline"),
     "bad-workers": ("[pool]\nworkers = many\n", (2,), "workers"),
+    "nan-threshold": ("[handoff]\nsentiment_below = nan\n", (2,), "sentiment_below"),
+    "timezone-typo": ("[booking]\ntimezone = Europe/Londn\n", (2,), "timezone"),
+    "path-with-slash": ("[pool]\nstatus_path = /status/\n", (2,), "status_path"),
 }
+
+# Whole-file faults: the file and the key are named, no single line.
+WHOLE_FILE = {
+    "same-path": ("[pool]\nmetrics_path = /status\n", "metrics_path"),
+    "body-vs-memory": ("[pool]\nmax_body = 64MiB\nmax_worker_memory = 64MiB\n", "max_body"),
+    "bad-url": ("[weather]\nurl = http://exa mple.com/v1/current.json\n", "[weather] url"),
+}
+
+
+@pytest.mark.parametrize("case", WHOLE_FILE)
+def test_check_config_whole_file(cxhook_bin, workdir, pool_conf, case):
+    text, word = WHOLE_FILE[case]
+    conninfo = [ln for ln in pool_conf.read_text().splitlines() if ln.startswith("conninfo")][0]
+    path = workdir / f"whole-{case}.conf"
+    path.write_text(text + f"\n[database]\n{conninfo}\n")
+    for cmd in ("check-config", "serve"):
+        r = run([cxhook_bin, cmd, "-c", path], check=False, timeout=10)
+        assert r.returncode == 78, f"{cmd}: exit {r.returncode}, stderr {r.stderr!r}"
+        assert str(path) in r.stderr and word in r.stderr, r.stderr
+
+
+def test_check_config_bad_conninfo_keeps_the_password(cxhook_bin, workdir):
+    path = workdir / "bad-conninfo.conf"
+    for conninfo, word in (("host=/tmp dbnam=x password=s3cr3t-pw", "dbnam"),
+                           ("postgresql://u:s3cr3t-pw%zz@localhost/db", "percent-encoded")):
+        path.write_text(f"[database]\nconninfo = {conninfo}\n")
+        r = run([cxhook_bin, "check-config", "-c", path], check=False)
+        assert r.returncode == 78, r
+        assert "conninfo" in r.stderr and word in r.stderr, r.stderr
+        assert "s3cr3t" not in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("case", BAD_CONFIGS)

@@ -376,6 +376,28 @@ test_bad_values(void **state)
 		{ "handoff", "sentiment_below", "-2" },
 		{ "handoff", "sentiment_below", "1.5" },
 		{ "handoff", "sentiment_below", "-0.6x" },
+		{ "handoff", "sentiment_below", "nan" },
+		{ "handoff", "sentiment_below", "NaN" },
+		{ "handoff", "sentiment_below", "-inf" },
+		{ "handoff", "sentiment_below", "infinity" },
+		{ "booking", "timezone", "Europe/Londn" },
+		{ "booking", "timezone", "europe/london" },
+		{ "booking", "timezone", "UTC+3" },
+		{ "booking", "timezone", "../../etc/passwd" },
+		{ "booking", "timezone", "" },
+		{ "pool", "webhook_path", "webhook" },
+		{ "pool", "webhook_path", "/webhook/" },
+		{ "pool", "webhook_path", "//webhook" },
+		{ "pool", "webhook_path", "/a/./b" },
+		{ "pool", "webhook_path", "/a/../b" },
+		{ "pool", "webhook_path", "/%77ebhook" },
+		{ "pool", "webhook_path", "/webhook;x" },
+		{ "pool", "webhook_path", "/webhook?x=1" },
+		{ "pool", "status_path", "" },
+		{ "pool", "idle_timeout", "50ms" },
+		{ "pool", "idle_timeout", "2m" },
+		{ "pool", "max_worker_memory", "1MiB" },
+		{ "pool", "max_worker_memory", "256MB" },
 		{ "log", "level", "loud" },
 		{ "log", "level", "" },
 	};
@@ -428,6 +450,10 @@ test_good_values(void **state)
 		    offsetof(struct config, weather_cache_ttl_ms), 0, 8 },
 		{ "[weather]\ncache_ttl = 1h\n",
 		    offsetof(struct config, weather_cache_ttl_ms), 3600000, 8 },
+		{ "[pool]\nidle_timeout = 500ms\n",
+		    offsetof(struct config, idle_timeout_ms), 500, 8 },
+		{ "[pool]\nmax_worker_memory = 1GiB\n",
+		    offsetof(struct config, max_worker_memory), 1024 * MiB, 8 },
 		{ "[log]\nlevel = warning\n",
 		    offsetof(struct config, log_level), LOG_LVL_WARN, 4 },
 		{ "[log]\nlevel = ERROR\n",
@@ -451,6 +477,52 @@ test_good_values(void **state)
 			fail_msg("%s: got %lld, want %lld", t[i].text,
 			    (long long)got, (long long)t[i].want);
 		config_free(&cfg);
+	}
+}
+
+static void
+test_good_strings(void **state)
+{
+	struct config	cfg;
+	char		err[512];
+
+	if (load_text("[pool]\nwebhook_path = /cx/v1/hook\n"
+	    "healthz_path = /\n[booking]\ntimezone = America/New_York\n",
+	    &cfg, err, sizeof(err), NULL) != 0)
+		fail_msg("refused: %s", err);
+	assert_string_equal(cfg.webhook_path, "/cx/v1/hook");
+	assert_string_equal(cfg.healthz_path, "/");
+	assert_string_equal(cfg.status_path, "/status");
+	assert_string_equal(cfg.booking_timezone, "America/New_York");
+	config_free(&cfg);
+}
+
+/* Keys that are each good but do not fit together: the file is named. */
+static void
+test_whole_file(void **state)
+{
+	static const struct {
+		const char	*text;
+		const char	*names;		/* in the message */
+	} t[] = {
+		{ "[pool]\nstatus_path = /healthz\n", "status_path" },
+		{ "[pool]\nmetrics_path = /webhook\n", "metrics_path" },
+		{ "[pool]\nmax_body = 64MiB\nmax_worker_memory = 128MiB\n",
+		    "max_body" },
+		{ "[booking]\nforward_retry_base = 10m\n", "forward_retry_base" },
+	};
+	struct config	 cfg;
+	char		 err[512], *path;
+	size_t		 i;
+
+	for (i = 0; i < NITEMS(t); i++) {
+		if (load_text(t[i].text, &cfg, err, sizeof(err), &path) != -1)
+			fail_msg("%s: accepted", t[i].text);
+		if (strncmp(err, path, strlen(path)) != 0 ||
+		    strstr(err, t[i].names) == NULL)
+			fail_msg("%s: %s", t[i].text, err);
+		config_free(&cfg);
+		remove_tmp(path);
 	}
 }
 
@@ -691,6 +763,8 @@ main(void)
 		cmocka_unit_test(test_unknown_empty_section),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_good_values),
+		cmocka_unit_test(test_good_strings),
+		cmocka_unit_test(test_whole_file),
 		cmocka_unit_test(test_secret_files),
 		cmocka_unit_test(test_credentials_directory),
 		cmocka_unit_test(test_missing_file_and_syntax),
