@@ -197,6 +197,11 @@ read_body(struct http_app *app, const struct http_in *in,
 		if (*end != '\0' || !isdigit((unsigned char)*in->content_length))
 			hint = 0;
 		else if (hint > max) {
+			/*
+			 * Read and dropped all the same: a web server that is
+			 * still sending the body would not read the answer.
+			 */
+			drain(in);
 			error_out(out, 413, "request body too large");
 			return -1;
 		}
@@ -266,10 +271,15 @@ webhook(struct http_app *app, const struct http_in *in, struct http_out *out)
 		error_out(out, 400, err.msg);
 		return;
 	}
+	/* Every line logged from here on names this conversation turn. */
+	log_set_request(req.detect_intent_response_id.p,
+	    req.detect_intent_response_id.len);
 	route = route_find(&req);
 	out->tag = route->key[0] != '\0' ? route->key : "default";
-	if (app->slot != NULL)
+	if (app->slot != NULL) {
 		sb_set_tag(app->slot, out->tag);
+		sb_set_request(app->slot, log_request());
+	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.req = &req;
 	ctx.resp = cx_response_new();

@@ -245,30 +245,37 @@ fill_pool(struct master *m)
 		spawn_courier(m);
 }
 
-/* Names what the worker was doing: the tag is what matters at 3 a.m. */
+/*
+ * Names what the worker was doing: the tag is what matters at 3 a.m.,
+ * and the request id ties the death to that conversation turn.
+ */
 static void
 log_exit(const struct sb_slot *s, pid_t pid, int status)
 {
-	char		 tag[SB_TAG_LEN] = "outbox";
-	const char	*doing = "";
-	int		 st = s != NULL ? s->state : SB_BUSY;
+	char		 doing[SB_TAG_LEN + SB_REQ_LEN + 32] = "";
+	char		 tag[SB_TAG_LEN], req[SB_REQ_LEN];
+	int		 st = s != NULL ? s->state : SB_IDLE;
 
-	if (s != NULL)
+	if (s != NULL) {
 		memcpy(tag, s->tag, sizeof(tag));
-	tag[sizeof(tag) - 1] = '\0';
-	if (st == SB_BUSY)
-		doing = " while handling ";
-	else if (st == SB_CONN) {
-		doing = " on a connection";
-		tag[0] = '\0';
-	} else
-		tag[0] = '\0';
+		tag[sizeof(tag) - 1] = '\0';
+		memcpy(req, s->request, sizeof(req));
+		req[sizeof(req) - 1] = '\0';
+	}
+	if (s == NULL)
+		snprintf(doing, sizeof(doing), " (the outbox courier)");
+	else if (st == SB_BUSY)
+		snprintf(doing, sizeof(doing), " while handling %s%s%s%s", tag,
+		    req[0] != '\0' ? " [req " : "", req,
+		    req[0] != '\0' ? "]" : "");
+	else if (st == SB_CONN)
+		snprintf(doing, sizeof(doing), " on a connection");
 	if (WIFSIGNALED(status))
-		log_warnx("worker %ld killed by signal %d (%s)%s%s", (long)pid,
-		    WTERMSIG(status), strsignal(WTERMSIG(status)), doing, tag);
+		log_warnx("worker %ld killed by signal %d (%s)%s", (long)pid,
+		    WTERMSIG(status), strsignal(WTERMSIG(status)), doing);
 	else if (WEXITSTATUS(status) != 0)
-		log_warnx("worker %ld exited with status %d%s%s", (long)pid,
-		    WEXITSTATUS(status), doing, tag);
+		log_warnx("worker %ld exited with status %d%s", (long)pid,
+		    WEXITSTATUS(status), doing);
 	else
 		log_debug("worker %ld exited", (long)pid);
 }
@@ -481,7 +488,7 @@ kill_stuck(struct master *m)
 	int64_t	limit = (m->cfg->deadline_ms + STOP_GRACE_MS) * 1000, since;
 	int64_t	now = now_us();
 	size_t	i;
-	char	tag[SB_TAG_LEN];
+	char	tag[SB_TAG_LEN], req[SB_REQ_LEN];
 
 	for (i = 0; i < m->n_workers; i++) {
 		struct sb_slot	*s;
@@ -494,10 +501,14 @@ kill_stuck(struct master *m)
 			continue;
 		memcpy(tag, s->tag, sizeof(tag));
 		tag[sizeof(tag) - 1] = '\0';
+		memcpy(req, s->request, sizeof(req));
+		req[sizeof(req) - 1] = '\0';
 		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) == SB_BUSY)
-			log_warnx("worker %ld stuck for %lld ms handling %s: "
+			log_warnx("worker %ld stuck for %lld ms handling %s%s%s%s: "
 			    "killing it", (long)m->workers[i].pid,
-			    (long long)((now - since) / 1000), tag);
+			    (long long)((now - since) / 1000), tag,
+			    req[0] != '\0' ? " [req " : "", req,
+			    req[0] != '\0' ? "]" : "");
 		else
 			log_warnx("worker %ld held for %lld ms by a connection "
 			    "that sent no complete request: killing it",
@@ -573,6 +584,7 @@ supervise(struct master *m)
 		kill_stuck(m);
 		kill_retired(m);
 		notify_systemd(m);
+		log_flush();
 		if (poll(&pfd, 1, 250) <= 0)
 			continue;
 		while (run && read(m->pipe_rd, &c, 1) == 1)

@@ -149,7 +149,8 @@ deliver_one(PGconn *conn, struct upstream *u, const struct config *cfg,
 	    strlen(payload), now_ms() + POST_TIMEOUT_MS, &status, &resp);
 	if (st == WH_OK && status >= 200 && status < 300) {
 		mark(conn, PQgetvalue(rows, i, 0), true, NULL, cfg, 0);
-		log_info("outbox: delivered %s", PQgetvalue(rows, i, 1));
+		/* The row's id, never its key: that holds a confirmation id. */
+		log_info("outbox: delivered row %s", PQgetvalue(rows, i, 0));
 	} else {
 		if (st == WH_OK)
 			snprintf(why, sizeof(why), "HTTP %ld", status);
@@ -158,8 +159,8 @@ deliver_one(PGconn *conn, struct upstream *u, const struct config *cfg,
 			    WH_UPSTREAM_TIMEOUT ? "timeout" : "unreachable");
 		mark(conn, PQgetvalue(rows, i, 0), false, why, cfg,
 		    atoi(PQgetvalue(rows, i, 3)));
-		log_warnx("outbox: %s not delivered (%s); will retry",
-		    PQgetvalue(rows, i, 1), why);
+		log_warnx("outbox: row %s not delivered (%s); will retry",
+		    PQgetvalue(rows, i, 0), why);
 	}
 	buf_clear(&resp);
 }
@@ -232,7 +233,8 @@ outbox_run(const struct config *cfg, int master_pid)
 	child_signals(on_stop, master_pid);
 
 	u = upstream_new();
-	log_info("outbox: forwarding bookings to %s", cfg->booking_forward_url);
+	/* Not the URL: it may hold credentials. */
+	log_info("outbox: forwarding bookings");
 	while (!stop_requested) {
 		if (conn == NULL && (conn = connect_db(cfg)) == NULL) {
 			sleep(1);

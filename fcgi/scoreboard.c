@@ -63,10 +63,17 @@ sb_set_tag(struct sb_slot *s, const char *tag)
 }
 
 void
+sb_set_request(struct sb_slot *s, const char *id)
+{
+	snprintf(s->request, sizeof(s->request), "%s", id);
+}
+
+void
 sb_conn_begin(struct sb_slot *s, int64_t now)
 {
 	ADD(&s->conns, 1);
 	sb_set_tag(s, "-");
+	sb_set_request(s, "");
 	STORE(&s->conn_since_us, now);
 	STORE(&s->state, SB_CONN);
 }

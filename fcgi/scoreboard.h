@@ -18,6 +18,7 @@
 
 #define SB_SLOTS	1024
 #define SB_TAG_LEN	32
+#define SB_REQ_LEN	72
 
 /*
  * A worker is idle in accept(), on a connection (reading a request, or
@@ -36,6 +37,7 @@ struct sb_slot {
 	int64_t		busy_since_us;		/* 0 unless busy */
 	uint64_t	busy_total_us;
 	char		tag[SB_TAG_LEN];	/* current or last route */
+	char		request[SB_REQ_LEN];	/* its request id (lib/log.h) */
 };
 
 struct scoreboard {
@@ -62,6 +64,7 @@ void	sb_begin(struct sb_slot *, const char *tag, int64_t now_us);
 void	sb_end(struct scoreboard *, struct sb_slot *, int status,
 	    int64_t now_us);
 void	sb_set_tag(struct sb_slot *, const char *tag);
+void	sb_set_request(struct sb_slot *, const char *id);
 
 /* The /status JSON and the /metrics Prometheus text (now_us() times). */
 void	sb_status_json(const struct scoreboard *, int64_t now_us, struct buf *);

@@ -105,8 +105,9 @@ perform(struct upstream *u, const char *url, int64_t deadline_ms,
 		curl_easy_getinfo(u->h, CURLINFO_RESPONSE_CODE, status);
 		return WH_OK;
 	}
+	/* Never the URL: it carries the API key and the caller's words. */
 	if (sink.overflow) {
-		log_warnx("upstream: answer from %s over %d bytes", url,
+		log_warnx("upstream: an answer over %d bytes, refused",
 		    UPSTREAM_MAX_BODY);
 		return WH_UPSTREAM_UNAVAILABLE;
 	}

@@ -182,6 +182,7 @@ serve_one(struct http_app *app, FCGX_Request *r)
 	log_debug("%s %s %d %lldms", in.method != NULL ? in.method : "-",
 	    out.tag != NULL ? out.tag : "-", out.status,
 	    (long long)(now_ms() - in.started_ms));
+	log_set_request(NULL, 0);
 	http_out_clear(&out);
 }
 
@@ -358,6 +359,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	}
 	FCGX_InitRequest(&req, -1, 0);
 	while (!stop_pending()) {
+		log_flush();
 		if ((fd = accept_conn(listen_fd, cfg->idle_timeout_ms)) == -1) {
 			if (accept_transient(errno))
 				continue;

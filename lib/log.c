@@ -1,15 +1,26 @@
-/* stderr logger with levels (see log.h). */
+/* stderr logger with levels, request ids and repeat counting (see log.h). */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+
+#define REQ_MAX		64
+#define MSG_MAX		1024
+#define LINE_MAX	(MSG_MAX + REQ_MAX + 8)	/* "[req ID] " and the message */
+/* Call sites whose repeats are being counted at once. */
+#define REPEAT_SLOTS	16
 
 static enum log_level	 cur_level = LOG_LVL_INFO;
+static char		 cur_request[REQ_MAX + 1];
+static int64_t		 repeat_ms = LOG_REPEAT_MS;
+static unsigned		 repeat_burst = LOG_REPEAT_BURST;
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERROR] = "error",
@@ -17,6 +28,22 @@ static const char *const level_names[] = {
 	[LOG_LVL_INFO] = "info",
 	[LOG_LVL_DEBUG] = "debug",
 };
+
+/*
+ * A call site (its format string) seen within the last LOG_REPEAT_MS:
+ * when its window began, how many lines it has held back since, and the
+ * last of them.
+ */
+struct repeat {
+	const char	*fmt;
+	enum log_level	 level;
+	int64_t		 since_ms;
+	unsigned	 shown;
+	unsigned	 held;
+	char		 last[LINE_MAX];
+};
+
+static struct repeat	repeats[REPEAT_SLOTS];
 
 void
 log_set_level(enum log_level l)
@@ -48,25 +75,159 @@ log_enabled(enum log_level l)
 	return l <= cur_level;
 }
 
+void
+log_set_repeat(int64_t window_ms, unsigned burst)
+{
+	repeat_ms = window_ms;
+	repeat_burst = burst;
+}
+
+const char *
+log_request(void)
+{
+	return cur_request;
+}
+
+void
+log_set_request(const char *id, size_t len)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; id != NULL && i < len && n < REQ_MAX; i++) {
+		char	c = id[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_')
+			cur_request[n++] = c;
+	}
+	cur_request[n] = '\0';
+}
+
+/* Control characters (newlines, tabs) become one space; no trailing ones. */
+static void
+flatten(char *s)
+{
+	char	*r, *w;
+	bool	 gap = false;
+
+	for (r = w = s; *r != '\0'; r++) {
+		if ((unsigned char)*r < 0x20 || *r == 0x7f) {
+			gap = true;
+			continue;
+		}
+		if (gap && w > s && w[-1] != ' ')
+			*w++ = ' ';
+		gap = false;
+		*w++ = *r;
+	}
+	while (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+}
+
 /*
  * One fprintf per line: stderr is unbuffered, and a single write keeps
  * lines from different workers from interleaving mid-line.
  */
 static void
-vlog(enum log_level l, int with_errno, const char *fmt, va_list ap)
+emit(enum log_level l, const char *line, const char *suffix)
 {
-	char	msg[1024];
+	fprintf(stderr, "cxhook[%ld] %s: %s%s\n", (long)getpid(),
+	    level_names[l], line, suffix);
+}
+
+/* Prints the last line held back, with how many there were. */
+static void
+release(struct repeat *r, int64_t now)
+{
+	char	suffix[64];
+
+	if (r->held > 0) {
+		snprintf(suffix, sizeof(suffix), " [repeated %u times in %lld s]",
+		    r->held, (long long)((now - r->since_ms + 999) / 1000));
+		emit(r->level, r->last, suffix);
+	}
+	r->fmt = NULL;
+	r->held = 0;
+}
+
+/*
+ * Whether line, from the call site fmt, is to be printed now; if not, it
+ * is counted.  A call site's first line opens a window of LOG_REPEAT_MS
+ * in which it may print LOG_REPEAT_BURST lines; the rest are held back.
+ */
+static bool
+first_in_window(const char *fmt, enum log_level l, const char *line)
+{
+	struct repeat	*r, *free_slot = NULL, *oldest = NULL;
+	int64_t		 now = now_ms();
+	size_t		 i;
+
+	for (i = 0; i < REPEAT_SLOTS; i++) {
+		r = &repeats[i];
+		if (r->fmt == fmt && r->level == l) {
+			if (now - r->since_ms < repeat_ms) {
+				if (r->shown++ < repeat_burst)
+					return true;
+				r->held++;
+				snprintf(r->last, sizeof(r->last), "%s", line);
+				return false;
+			}
+			release(r, now);
+			free_slot = r;
+			break;
+		}
+		if (r->fmt == NULL && free_slot == NULL)
+			free_slot = r;
+		if (r->fmt != NULL &&
+		    (oldest == NULL || r->since_ms < oldest->since_ms))
+			oldest = r;
+	}
+	if (free_slot == NULL) {
+		release(oldest, now);
+		free_slot = oldest;
+	}
+	free_slot->fmt = fmt;
+	free_slot->level = l;
+	free_slot->since_ms = now;
+	free_slot->shown = 1;
+	free_slot->held = 0;
+	return true;
+}
+
+void
+log_flush(void)
+{
+	int64_t	now = now_ms();
+	size_t	i;
+
+	for (i = 0; i < REPEAT_SLOTS; i++)
+		if (repeats[i].fmt != NULL &&
+		    now - repeats[i].since_ms >= repeat_ms)
+			release(&repeats[i], now);
+}
+
+static void
+vlog(enum log_level l, int with_errno, bool counted, const char *fmt,
+    va_list ap)
+{
+	char	msg[MSG_MAX], line[LINE_MAX];
 	int	saved = errno;
+	size_t	n;
 
 	if (!log_enabled(l))
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (with_errno)
-		fprintf(stderr, "cxhook[%ld] %s: %s: %s\n", (long)getpid(),
-		    level_names[l], msg, strerror(saved));
-	else
-		fprintf(stderr, "cxhook[%ld] %s: %s\n", (long)getpid(),
-		    level_names[l], msg);
+	if (with_errno) {
+		n = strlen(msg);
+		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
+	}
+	flatten(msg);
+	snprintf(line, sizeof(line), "%s%s%s%s", cur_request[0] != '\0' ?
+	    "[req " : "", cur_request, cur_request[0] != '\0' ? "] " : "",
+	    msg);
+	if (!counted || first_in_window(fmt, l, line))
+		emit(l, line, "");
 	errno = saved;
 }
 
@@ -76,7 +237,7 @@ log_warn(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_LVL_WARN, 1, fmt, ap);
+	vlog(LOG_LVL_WARN, 1, true, fmt, ap);
 	va_end(ap);
 }
 
@@ -86,7 +247,7 @@ log_warnx(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_LVL_WARN, 0, fmt, ap);
+	vlog(LOG_LVL_WARN, 0, true, fmt, ap);
 	va_end(ap);
 }
 
@@ -96,27 +257,29 @@ log_info(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_LVL_INFO, 0, fmt, ap);
+	vlog(LOG_LVL_INFO, 0, true, fmt, ap);
 	va_end(ap);
 }
 
+/* Not counted: debug output is asked for, every line of it. */
 void
 log_debug(const char *fmt, ...)
 {
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_LVL_DEBUG, 0, fmt, ap);
+	vlog(LOG_LVL_DEBUG, 0, false, fmt, ap);
 	va_end(ap);
 }
 
+/* Never held back: the process ends with it. */
 void
 fatal(const char *fmt, ...)
 {
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_LVL_ERROR, 1, fmt, ap);
+	vlog(LOG_LVL_ERROR, 1, false, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -127,7 +290,7 @@ fatalx(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_LVL_ERROR, 0, fmt, ap);
+	vlog(LOG_LVL_ERROR, 0, false, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import (fcgi_request, http_request, webhook_request)
+from conftest import QUERY_MARK, fcgi_request, http_request, webhook_request
 
 OUTSIDE = "127.0.0.2"
 
@@ -23,6 +23,7 @@ TRICKS = [
     "//status", "//metrics", "/./status", "/x/../status", "/webhook/../status",
     "/status#frag", "/STATUS", "/Metrics", "/status%00", "/status%20",
     "/status%3Fx", "/webhook?/status", "/healthz?/metrics",
+    "/webhook?/status&key=" + QUERY_MARK, "/status/?token=" + QUERY_MARK,
 ]
 REPORT_MARKS = (b"masterPid", b"cxhook_requests_total", b"cxhook_workers")
 # A query string means nothing: these are the webhook and /healthz.
@@ -67,7 +68,7 @@ def test_exact_paths_from_outside(server):
 def test_exact_paths_from_this_host(server):
     r = http_request(server.base + "/status", "GET")
     assert r.status == 200 and "masterPid" in r.json()["pool"], r
-    r = http_request(server.base + "/metrics?x=1", "GET")
+    r = http_request(server.base + "/metrics?x=" + QUERY_MARK, "GET")
     assert r.status == 200 and b"cxhook_requests_total" in r.body, r
 
 
