@@ -43,6 +43,8 @@ bool		cx_str_eq(struct cx_str, const char *);
 bool		cx_str_empty(struct cx_str);
 /* s without leading and trailing ASCII whitespace. */
 struct cx_str	cx_str_trim(struct cx_str);
+/* Is s exactly one JSON number (RFC 8259 grammar, any magnitude)? */
+bool		cx_is_json_number(struct cx_str);
 
 /* Any JSON value (google.protobuf.Value), borrowed from the request. */
 enum cx_type {

@@ -10,10 +10,10 @@
  * every field that is not a google.protobuf.Value; a field may be spelled in
  * camelCase or in its proto snake_case name, but not both; at most one
  * member of the `query` oneof may be set; float fields take numbers or
- * numeric strings; enums take their name or number.  A known field of the
- * wrong type is an error naming its path.
+ * numeric strings ("NaN" and the infinities count as absent); enums take
+ * their name or number.  A known field of the wrong type is an error
+ * naming its path.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -129,14 +129,21 @@ get_object(json_object *obj, const struct field *f, const char *path,
 	return want(*out, json_type_object, path, f->camel, err);
 }
 
-/* float/double fields: a number, or a numeric string (proto3 JSON). */
+/*
+ * float/double fields: a JSON number, or a string holding one (proto3
+ * JSON).  proto3 also spells NaN and the infinities "NaN", "Infinity" and
+ * "-Infinity"; JSON has no such numbers, none of these fields means
+ * anything by them, and an answer that repeated one would not be JSON, so
+ * they count as absent (0, as proto3 reads a float it was not sent).  Any
+ * other string, strtod(3)'s "nan" and "inf" among them, and a number no
+ * double holds ("1e999", refused unquoted too) is an error.
+ */
 static int
 get_float(json_object *obj, const struct field *f, const char *path,
     double *out, struct cx_err *err)
 {
 	json_object	*o;
-	const char	*s;
-	char		*end;
+	struct cx_str	 s;
 
 	*out = 0;
 	if (get_field(obj, f, path, &o, err) == -1)
@@ -146,16 +153,24 @@ get_float(json_object *obj, const struct field *f, const char *path,
 	switch (json_object_get_type(o)) {
 	case json_type_int:
 	case json_type_double:
+		/* json_strict_check() let no unholdable literal through. */
 		*out = json_object_get_double(o);
+		if (!isfinite(*out))
+			*out = 0;
 		return 0;
 	case json_type_string:
-		s = json_object_get_string(o);
-		errno = 0;
-		*out = strtod(s, &end);
-		if (*s != '\0' && *end == '\0' && errno == 0 &&
-		    (size_t)(end - s) == (size_t)json_object_get_string_len(o))
+		s.p = json_object_get_string(o);
+		s.len = (size_t)json_object_get_string_len(o);
+		if (cx_str_eq(s, "NaN") || cx_str_eq(s, "Infinity") ||
+		    cx_str_eq(s, "-Infinity"))
 			return 0;
-		return fail(err, "%s%s: not a number", path, f->camel);
+		if (!cx_is_json_number(s))
+			return fail(err, "%s%s: not a number", path, f->camel);
+		*out = strtod(s.p, NULL);
+		if (isfinite(*out))
+			return 0;
+		*out = 0;
+		return fail(err, "%s%s: number out of range", path, f->camel);
 	default:
 		return want(o, json_type_double, path, f->camel, err);
 	}

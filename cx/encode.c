@@ -6,6 +6,7 @@
  * carries no field the proto lacks, and is refused when it would not fit
  * Dialogflow's 64 KiB limit.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,8 +126,10 @@ cx_resp_handoff_reason(struct cx_response *r, const char *reason,
 	json_object	*md = json_object_new_object();
 
 	json_object_object_add(md, "reason", json_object_new_string(reason));
-	json_object_object_add(md, "sentimentScore",
-	    json_object_new_double(score));
+	/* A score JSON cannot carry is left out, not sent as NaN. */
+	if (isfinite(score))
+		json_object_object_add(md, "sentimentScore",
+		    json_object_new_double(score));
 	cx_resp_handoff(r, md);
 }
 
@@ -179,50 +182,25 @@ cx_resp_set_str(struct cx_response *r, const char *name, const char *s)
 	cx_resp_set_json(r, name, json_object_new_string(s));
 }
 
-/* RFC 8259 number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static bool
-is_json_number(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		s += strspn(s, "0123456789");
-	else
-		return false;
-	if (*s == '.') {
-		s++;
-		if (strspn(s, "0123456789") == 0)
-			return false;
-		s += strspn(s, "0123456789");
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (strspn(s, "0123456789") == 0)
-			return false;
-		s += strspn(s, "0123456789");
-	}
-	return *s == '\0';
-}
-
 void
 cx_resp_set_number_text(struct cx_response *r, const char *name,
     const char *text)
 {
+	struct cx_str	t = { text, strlen(text) };
+	double		d = strtod(text, NULL);
+
 	/*
 	 * json-c prints the text given, so "1250.75" stays exact; text that
 	 * is not a JSON number would make the whole response invalid, so it
-	 * goes through a double instead.
+	 * goes through a double instead.  What no double holds ("NaN", as
+	 * PostgreSQL spells a numeric NaN, or "1e999") is no number: null.
 	 */
-	if (is_json_number(text))
-		cx_resp_set_json(r, name,
-		    json_object_new_double_s(strtod(text, NULL), text));
+	if (!isfinite(d))
+		cx_resp_set_null(r, name);
+	else if (cx_is_json_number(t))
+		cx_resp_set_json(r, name, json_object_new_double_s(d, text));
 	else
-		cx_resp_set_json(r, name,
-		    json_object_new_double(strtod(text, NULL)));
+		cx_resp_set_json(r, name, json_object_new_double(d));
 }
 
 void
@@ -234,7 +212,11 @@ cx_resp_set_int(struct cx_response *r, const char *name, long v)
 void
 cx_resp_set_double(struct cx_response *r, const char *name, double v)
 {
-	cx_resp_set_json(r, name, json_object_new_double(v));
+	/* JSON has no NaN or infinities. */
+	if (isfinite(v))
+		cx_resp_set_json(r, name, json_object_new_double(v));
+	else
+		cx_resp_set_null(r, name);
 }
 
 void
@@ -402,6 +384,46 @@ encode_session(const struct cx_response *r)
 	return si;
 }
 
+/*
+ * Is every number in the tree one JSON can carry?  A double is printed as
+ * json-c holds it: NaN and the infinities come out as bare NaN, Infinity
+ * and -Infinity, and a double made with its own text prints that text.
+ * Whatever a handler handed over (payloads, metadata, parameters) is
+ * checked, so no answer that is not JSON can leave.  Recursive, as
+ * json-c's own printer is, over a tree no deeper than the one it prints.
+ */
+static bool
+numbers_ok(json_object *o)
+{
+	struct cx_str	 text;
+	size_t		 i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		text.p = json_object_to_json_string_length(o,
+		    JSON_C_TO_STRING_PLAIN, &text.len);
+		return isfinite(json_object_get_double(o)) &&
+		    text.p != NULL && cx_is_json_number(text) &&
+		    isfinite(strtod(text.p, NULL));
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			if (!numbers_ok(json_object_array_get_idx(o, i)))
+				return false;
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(o, key, val) {
+			(void)key;
+			if (!numbers_ok(val))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
 int
 cx_encode(const struct cx_response *r, struct buf *out, struct cx_err *err)
 {
@@ -432,6 +454,12 @@ cx_encode(const struct cx_response *r, struct buf *out, struct cx_err *err)
 		json_object_object_add(root, "targetFlow",
 		    json_object_new_string(r->target_flow));
 
+	if (!numbers_ok(root)) {
+		snprintf(err->msg, sizeof(err->msg),
+		    "a number JSON cannot carry (NaN, an infinity, or one "
+		    "no double holds)");
+		goto out;
+	}
 	s = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	if (s == NULL) {
@@ -444,6 +472,7 @@ cx_encode(const struct cx_response *r, struct buf *out, struct cx_err *err)
 		buf_append(out, s, len);
 		rc = 0;
 	}
+out:
 	json_object_put(root);
 	return rc;
 }

@@ -36,6 +36,45 @@ cx_str_trim(struct cx_str s)
 	return s;
 }
 
+static size_t
+digits(const char *p, const char *end)
+{
+	const char	*q = p;
+
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	return (size_t)(q - p);
+}
+
+/* RFC 8259 number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+bool
+cx_is_json_number(struct cx_str s)
+{
+	const char	*p = s.p, *end = s.p + s.len;
+	size_t		 n;
+
+	if (s.p == NULL)
+		return false;
+	if (p < end && *p == '-')
+		p++;
+	if ((n = digits(p, end)) == 0 || (*p == '0' && n > 1))
+		return false;
+	p += n;
+	if (p < end && *p == '.') {
+		if ((n = digits(++p, end)) == 0)
+			return false;
+		p += n;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		if (++p < end && (*p == '+' || *p == '-'))
+			p++;
+		if ((n = digits(p, end)) == 0)
+			return false;
+		p += n;
+	}
+	return p == end;
+}
+
 enum cx_type
 cx_value_type(struct cx_value v)
 {

@@ -266,6 +266,30 @@ stmt_name(enum db_stmt s, char *buf, size_t bufsz)
 	snprintf(buf, bufsz, "cxhook_%d", (int)s);
 }
 
+/*
+ * The booking functions rely on READ COMMITTED: after waiting for a lock,
+ * a statement must see what the holder committed (the booking it made,
+ * the capacity it took).  A database or role default of REPEATABLE READ
+ * would double-book or overbook, so each connection says what it needs.
+ */
+static int
+set_isolation(struct db *db, int64_t deadline_ms, bool *timed_out)
+{
+	PGresult	*res;
+	bool		 ok;
+
+	if (!PQsendQuery(db->conn, "SET SESSION CHARACTERISTICS AS "
+	    "TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+		return -1;
+	res = wait_result(db, deadline_ms, timed_out);
+	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (res != NULL && !ok)
+		log_warnx("database: set isolation: %s",
+		    PQresultErrorMessage(res));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 static int
 prepare_all(struct db *db, int64_t deadline_ms, bool *timed_out)
 {
@@ -274,6 +298,9 @@ prepare_all(struct db *db, int64_t deadline_ms, bool *timed_out)
 	int		 i;
 	bool		 ok;
 
+	*timed_out = false;
+	if (set_isolation(db, deadline_ms, timed_out) == -1)
+		return -1;
 	for (i = 0; i < DB_NSTMTS; i++) {
 		stmt_name((enum db_stmt)i, name, sizeof(name));
 		if (!PQsendPrepare(db->conn, name, stmts[i].sql,

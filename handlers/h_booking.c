@@ -2,7 +2,7 @@
  * Bookings: booking.create, booking.status and booking.cancel.
  *
  * PostgreSQL is the source of truth and holds the rules that must not
- * race (sql/migrations/0003_booking_functions.sql): capacity, idempotency
+ * race (sql/migrations/0003_*.sql and 0004_*.sql): capacity, idempotency
  * by request key, and the forwarding outbox.  This file does what a form
  * needs: it names everything still missing in one prompt, and marks a
  * parameter INVALID (with its session value set to null, so CX asks
@@ -338,15 +338,42 @@ answer_outcome(struct wh_ctx *ctx, const struct booking_req *b,
 	return WH_OK;
 }
 
+/*
+ * The request key, "<session path>/<detectIntentResponseId>:booking.create":
+ * a retried request (same session, response id and tag) finds the booking
+ * it made, and the same response id in another session is another
+ * request.  The SQL stores it hashed.  false (no key, so no retry
+ * protection) without a response id, or when a NUL would make the key
+ * indistinguishable from a shorter one.
+ */
+static bool
+request_key(const struct cx_request *req, struct buf *key)
+{
+	struct cx_str	sess = req->session;
+	struct cx_str	rid = req->detect_intent_response_id;
+
+	if (cx_str_empty(rid) || memchr(rid.p, '\0', rid.len) != NULL ||
+	    (sess.p != NULL && memchr(sess.p, '\0', sess.len) != NULL))
+		return false;
+	if (sess.p != NULL)
+		buf_append(key, sess.p, sess.len);
+	buf_putc(key, '/');
+	buf_append(key, rid.p, rid.len);
+	buf_puts(key, ":booking.create");
+	return true;
+}
+
 enum wh_status
 h_booking_create(struct wh_ctx *ctx)
 {
 	struct booking_req	 b;
 	struct db_rows		 rows;
 	char			 date[16], tm[16], conf[CONFIRMATION_LEN + 1];
-	char			 key[512], sess[FIELD_MAX];
+	char			 sess[FIELD_MAX];
 	const char		*params[11];
 	struct cx_str		 sid;
+	struct buf		 key;
+	bool			 keyed;
 	enum wh_status		 st;
 
 	read_booking(ctx->req, &b);
@@ -359,11 +386,8 @@ h_booking_create(struct wh_ctx *ctx)
 	sid = cx_session_id(ctx->req);
 	snprintf(sess, sizeof(sess), "%.*s", (int)(sid.len < 190 ? sid.len :
 	    190), sid.p != NULL ? sid.p : "");
-	/* A retried request (same response id and tag) finds its booking. */
-	snprintf(key, sizeof(key), "%.*s:booking.create",
-	    (int)(ctx->req->detect_intent_response_id.len < 400 ?
-	    ctx->req->detect_intent_response_id.len : 400),
-	    ctx->req->detect_intent_response_id.p);
+	buf_init(&key);
+	keyed = request_key(ctx->req, &key);
 	params[0] = b.service;
 	params[1] = date;
 	params[2] = tm;
@@ -372,13 +396,13 @@ h_booking_create(struct wh_ctx *ctx)
 	params[5] = b.email[0] != '\0' ? b.email : NULL;
 	params[6] = b.phone[0] != '\0' ? b.phone : NULL;
 	params[7] = sess[0] != '\0' ? sess : NULL;
-	params[8] = cx_str_empty(ctx->req->detect_intent_response_id) ? NULL :
-	    key;
+	params[8] = keyed ? key.p : NULL;
 	params[9] = conf;
 	params[10] = ctx->settings != NULL && ctx->settings->forward_bookings ?
 	    "true" : "false";
 	st = ctx->db_ops->exec(ctx->db, DB_BOOK, params, 11, &rows,
 	    ctx->deadline_ms);
+	buf_clear(&key);
 	if (st != WH_OK)
 		return st;
 	if (rows.nrows != 1 || db_cell(&rows, 0, BK_OUTCOME) == NULL) {

@@ -8,7 +8,8 @@
  *
  * Besides "no crash, no leak, no sanitizer report", it checks the
  * promises a caller relies on: a decoded request always gets an answer
- * that encodes, within Dialogflow's size limit, as a JSON object.
+ * that encodes, within Dialogflow's size limit, as a JSON object that
+ * cx/json_strict.h accepts (so no NaN, no Infinity, nothing malformed).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "cx/json_strict.h"
 #include "handlers/wh.h"
 #include "lib/buf.h"
 #include "tests/unit/fake_db.h"
@@ -84,7 +86,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	dispatch(&ctx, route_find(&req));
 	buf_init(&out);
 	if (cx_encode(ctx.resp, &out, &err) == -1 || out.len > CX_MAX_RESPONSE ||
-	    out.p[0] != '{' || db.handed_out != db.released)
+	    db.handed_out != db.released)
+		abort();
+	/* What Dialogflow gets is JSON by our own strict reading (no NaN). */
+	if (json_strict_check(out.p, out.len, CX_MAX_DEPTH, &err) == -1)
 		abort();
 	buf_clear(&out);
 	cx_response_free(ctx.resp);

@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import http.client
 import json
+import math
 import os
 import re
 import shutil
@@ -128,6 +129,22 @@ def logs_keep_no_secrets(workdir):
 # --------------------------------------------------------------------------
 # Small helpers.
 
+def _not_json(token):
+    raise ValueError(f"{token} is not JSON")
+
+
+def _finite(text):
+    if not math.isfinite(float(text)):
+        raise ValueError(f"{text} does not fit a double")
+    return float(text)
+
+
+def json_strict(text):
+    """json.loads, refusing what Python takes but JSON lacks: NaN,
+    Infinity, -Infinity and numbers no double holds (1e999)."""
+    return json.loads(text, parse_constant=_not_json, parse_float=_finite)
+
+
 class Response:
     def __init__(self, status, reason, headers, body):
         self.status = status
@@ -139,7 +156,7 @@ class Response:
         return self.headers.get(name.lower(), default)
 
     def json(self):
-        return json.loads(self.body.decode("utf-8"))
+        return json_strict(self.body.decode("utf-8"))
 
     def __repr__(self):
         body = self.body[:600].decode("utf-8", "replace")

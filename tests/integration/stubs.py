@@ -21,6 +21,8 @@ import urllib.parse
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from conftest import json_strict
+
 HANDLER_TIMEOUT = 10  # seconds a stub waits on a silent client
 MAX_DELAY = 30        # no mode may hold a request longer than this
 
@@ -289,7 +291,7 @@ class SchedulingStub(_StubBase):
             n = 0
         raw = h.rfile.read(min(n, 1 << 20)) if n > 0 else b""
         try:
-            doc = json.loads(raw.decode("utf-8"))
+            doc = json_strict(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             doc = None
         key = h.headers.get("Idempotency-Key")

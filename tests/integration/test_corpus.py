@@ -30,6 +30,7 @@ BAD_FIELD = {
     "wrong-type-parameters-array.json": ["parameters"],
     "wrong-type-text-object.json": ["text"],
     "oneof-text-and-trigger-event-both-set.json": ["text", "triggerEvent"],
+    "float-string-nan-lowercase.json": ["sentimentAnalysisResult.score"],
 }
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,18 @@ def _generated():
 
     snake = dict(base)
     snake["fulfillment_info"] = snake.pop("fulfillmentInfo")
-    return {
+    # proto3 JSON's "NaN", "Infinity" and "-Infinity" count as absent; other
+    # spellings, and a string number no double holds, are refused.
+    floats = {}
+    for obj, field in (("sentimentAnalysisResult", "score"),
+                       ("sentimentAnalysisResult", "magnitude"),
+                       ("intentInfo", "confidence")):
+        for v in ("NaN", "Infinity", "-Infinity", "nan", "1e999"):
+            absent = v in ("NaN", "Infinity", "-Infinity")
+            floats[f"{field}-string-{v}"] = (
+                json.dumps(dict(base, **{obj: {field: v}})), 200 if absent else 400,
+                None if absent else [f"{obj}.{field}"], TEXT_BALANCE_10042 if absent else None)
+    return floats | {
         "bom": (b"\xef\xbb\xbf" + b.encode(), 400, None, None),
         "trailing-comma": (b[:-1] + ",}", 400, None, None),
         "top-level-string": ('"hello"', 400, None, None),

@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from conftest import (check_error, check_webhook_response, http_request,
-                      post_json, webhook_request)
+from conftest import (TEXT_BALANCE_10042, check_error, check_webhook_response,
+                      http_request, post_json, start_own_pool, start_web_server,
+                      texts_of, webhook_request)
 
 BALANCE = json.dumps(webhook_request(
     tag="database-query", params={"query_type": "account_balance", "user_id": "10042"}))
@@ -113,3 +114,59 @@ def test_status(server, pool):
     assert str(pool.pid) in text, f"master pid {pool.pid} not in {text[:400]}"
     for pid in pool.workers():
         assert str(pid) in text, f"worker pid {pid} not in {text[:400]}"
+
+
+# --------------------------------------------------------------------------
+# Numbers JSON cannot hold never leave: proto3 JSON's "NaN", "Infinity" and
+# "-Infinity" in a float field count as absent (no score, so no handoff);
+# other spellings and a string number no double holds are a 400 naming the
+# field. Behind lighttpd, on a pool that hands off at a score of -0.6 or
+# below, where a score reaches the answer (liveAgentHandoff.metadata).
+
+@pytest.fixture(scope="module")
+def handoff_lighttpd(cxhook_bin, workdir, database):
+    p = start_own_pool(cxhook_bin, workdir, database, "handoff", workers=2,
+                       extra="\n[handoff]\nsentiment_below = -0.6\n")
+    ws = start_web_server("lighttpd", workdir, p.sock, tag="lighttpd-handoff")
+    yield ws
+    ws.proc.stop()
+    p.proc.stop()
+
+
+def handoffs(doc):
+    return [m["liveAgentHandoff"] for m in doc.get("fulfillmentResponse", {}).get("messages", [])
+            if "liveAgentHandoff" in m]
+
+
+def balance_with(obj, field, value):
+    req = webhook_request(tag="database-query",
+                          params={"query_type": "account_balance", "user_id": "10042"})
+    req[obj] = {field: value}
+    if obj == "sentimentAnalysisResult" and field == "magnitude":
+        req[obj]["score"] = -0.8  # a handoff, whose metadata must stay JSON
+    return req
+
+
+def test_score_reaches_the_answer(handoff_lighttpd):
+    """The pool does hand off, and says the score."""
+    r = post_json(handoff_lighttpd.url, balance_with("sentimentAnalysisResult", "score", "-0.8"))
+    doc = check_webhook_response(r, "score -0.8")
+    assert [h.get("metadata", {}).get("sentimentScore") for h in handoffs(doc)] == [-0.8], doc
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "nan", "1e999"])
+@pytest.mark.parametrize("obj,field", [("sentimentAnalysisResult", "score"),
+                                       ("sentimentAnalysisResult", "magnitude"),
+                                       ("intentInfo", "confidence")])
+def test_non_finite_numbers(handoff_lighttpd, obj, field, value):
+    what = f"{obj}.{field} = {value!r}"
+    r = post_json(handoff_lighttpd.url, balance_with(obj, field, value))
+    if value not in ("NaN", "Infinity", "-Infinity"):
+        message = check_error(r, 400, what)
+        assert f"{obj}.{field}" in message, f"{what}: the message names no field: {message!r}"
+        return
+    doc = check_webhook_response(r, what)  # parsed strictly: no NaN, no Infinity
+    assert TEXT_BALANCE_10042 in texts_of(doc), f"{what}: {r!r}"
+    want = [-0.8] if field == "magnitude" else []
+    assert [h.get("metadata", {}).get("sentimentScore") for h in handoffs(doc)] == want, \
+        f"{what}: {r!r}"

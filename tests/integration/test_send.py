@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import (CORPUS, TEXT_BALANCE_10042, free_port, psql_rows, run,
+from conftest import (CORPUS, TEXT_BALANCE_10042, free_port, json_strict, psql_rows, run,
                       start_own_pool, start_web_server)
 from stubs import SchedulingStub
 
@@ -89,7 +89,7 @@ def test_targets_and_token(cxhook_bin, targets, kind):
     status, _, rest = parse_output(r)
     assert status == 401 and r.returncode == 1, \
         f"{kind}: without --token expected HTTP 401 and exit 1: exit {r.returncode}\n{r.stdout}"
-    assert json.loads(rest)["error"]["code"] == 401
+    assert json_strict(rest)["error"]["code"] == 401
 
     r = send(cxhook_bin, target, *BALANCE_ARGS, "--token", "not-the-token")
     status, _, _ = parse_output(r)
@@ -99,7 +99,7 @@ def test_targets_and_token(cxhook_bin, targets, kind):
     assert r.returncode == 0, f"{kind}: with --token expected exit 0: {r}"
     status, first, rest = parse_output(r)
     assert first == "HTTP 200", first
-    doc = json.loads(rest)
+    doc = json_strict(rest)
     texts = [t for m in doc["fulfillmentResponse"]["messages"] for t in m.get("text", {}).get("text", [])]
     assert texts == [TEXT_BALANCE_10042], doc
     assert "\n  " in rest.strip(), f"{kind}: the JSON is not pretty-printed:\n{rest}"
@@ -132,7 +132,7 @@ def test_flags_build_the_request(cxhook_bin, echo):
     # The answer is printed as it came, pretty.
     status, first, rest = parse_output(r)
     assert first == "HTTP 200"
-    assert json.loads(rest) == STUB_ANSWER, rest
+    assert json_strict(rest) == STUB_ANSWER, rest
     assert "\n" in rest.strip()
 
 
@@ -162,7 +162,7 @@ def test_flags_by_their_effect(cxhook_bin, database, spool):
              "--param", 'time={"hours":9,"minutes":30}', "--session", session, "--token", TOKEN)
     assert r.returncode == 0, r
     _, _, rest = parse_output(r)
-    cid = json.loads(rest)["sessionInfo"]["parameters"].get("confirmation_id")
+    cid = json_strict(rest)["sessionInfo"]["parameters"].get("confirmation_id")
     assert cid, rest
     rows = psql_rows(database, f"SELECT session_id FROM bookings WHERE confirmation_id = '{cid}'")
     assert rows == [(session,)], f"the booking should record session {session!r}: {rows}"
@@ -192,7 +192,7 @@ def test_exit_status_not_200(cxhook_bin, spool, echo):
     r = send(cxhook_bin, spool.target, "--file", bad, "--token", TOKEN)
     status, _, rest = parse_output(r)
     assert status == 400 and r.returncode == 1, r
-    assert json.loads(rest)["error"]["code"] == 400
+    assert json_strict(rest)["error"]["code"] == 400
     echo.reset(status=201, answer={"id": 1})
     r = send(cxhook_bin, "http://127.0.0.1:%d/webhook" % echo.port, "--tag", "x")
     status, _, _ = parse_output(r)

@@ -36,6 +36,7 @@
 #include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "cx/json_strict.h"
 #include "handlers/wh.h"
 #include "lib/buf.h"
 
@@ -315,14 +316,27 @@ jstr(json_object *o, const char *path)
 	    json_object_get_string(v) : NULL;
 }
 
-/* Parses exactly len bytes as one JSON document, or returns NULL. */
+/*
+ * Parses exactly len bytes as one JSON object, or returns NULL.  The
+ * project's own strict check comes first, on a copy (it may rewrite
+ * escapes): json-c alone would take a bare NaN, which no client could.
+ */
 static inline json_object *
 jparse(const char *s, size_t len)
 {
 	struct json_tokener	*tok;
+	struct cx_err		 err;
 	json_object		*o;
+	char			*copy;
+	int			 strict;
 
-	if ((tok = json_tokener_new()) == NULL)
+	if ((copy = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	strict = json_strict_check(copy, len, CX_MAX_DEPTH, &err);
+	free(copy);
+	if (strict != 0 || (tok = json_tokener_new()) == NULL)
 		return NULL;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, s, (int)len);

@@ -525,7 +525,7 @@ test_book_params(void **state)
 	static const char *const want[] = {
 		"haircut", "2026-12-01", "10:00", "America/Sao_Paulo", "Ana",
 		"ana@example.com", "+1 650-555-0142", "sess-42",
-		"resp-1:booking.create", "ABCDEFGH23", "true",
+		SESSION "/resp-1:booking.create", "ABCDEFGH23", "true",
 	};
 	struct fake_db		f;
 	struct wh_settings	s;
@@ -591,7 +591,63 @@ test_book_params(void **state)
 	    "\"parameters\":{" FULL "}}}", &res);
 	assert_int_equal(f.calls_by_stmt[DB_BOOK], 1);
 	assert_string_equal(f.last_params[7], "(null)");
-	assert_string_equal(f.last_params[8], "r-9:booking.create");
+	assert_string_equal(f.last_params[8], "/r-9:booking.create");
+	result_free(&res);
+}
+
+/*
+ * The request key names the session: one response id in two sessions
+ * (two agents, or two environments, with one session id) is two requests.
+ */
+static void
+test_book_key_has_session(void **state)
+{
+	static const char *const sessions[] = {
+		"projects/p/locations/l/agents/a/sessions/s-1",
+		"projects/p/locations/l/agents/b/sessions/s-1",
+		"projects/p/locations/l/agents/a/environments/e/sessions/s-1",
+	};
+	struct fake_db		f;
+	struct wh_settings	s;
+	struct result		res;
+	char			doc[1024];
+	char			keys[NITEMS(sessions)][FAKE_PARAM_MAX];
+	size_t			i, j;
+
+	settings_init(&s);
+	for (i = 0; i < NITEMS(sessions); i++) {
+		db_init(&f);
+		fake_db_can(&f, DB_BOOK, 1, BOOK_COLS, booked);
+		snprintf(doc, sizeof(doc), "{"
+		    "\"detectIntentResponseId\":\"r-1\","
+		    "\"fulfillmentInfo\":{\"tag\":\"booking.create\"},"
+		    "\"sessionInfo\":{\"session\":\"%s\",\"parameters\":{"
+		    FULL "}}}", sessions[i]);
+		run(&f, &s, doc, &res);
+		assert_int_equal(f.calls_by_stmt[DB_BOOK], 1);
+		/* Every session is s-1: the stored session id cannot tell. */
+		assert_string_equal(f.last_params[7], "s-1");
+		snprintf(keys[i], sizeof(keys[i]), "%s", f.last_params[8]);
+		if (strstr(keys[i], "r-1") == NULL ||
+		    strncmp(keys[i], sessions[i], strlen(sessions[i])) != 0)
+			fail_msg("key \"%s\" for session %s", keys[i],
+			    sessions[i]);
+		for (j = 0; j < i; j++)
+			if (strcmp(keys[i], keys[j]) == 0)
+				fail_msg("sessions %s and %s share key \"%s\"",
+				    sessions[j], sessions[i], keys[i]);
+		result_free(&res);
+	}
+
+	/* A NUL would hide what follows it: no key rather than a short one. */
+	db_init(&f);
+	fake_db_can(&f, DB_BOOK, 1, BOOK_COLS, booked);
+	run(&f, &s, "{\"detectIntentResponseId\":\"r-1\\u0000x\","
+	    "\"fulfillmentInfo\":{\"tag\":\"booking.create\"},"
+	    "\"sessionInfo\":{\"session\":\"" SESSION "\",\"parameters\":{"
+	    FULL "}}}", &res);
+	assert_int_equal(f.calls_by_stmt[DB_BOOK], 1);
+	assert_string_equal(f.last_params[8], "(null)");
 	result_free(&res);
 }
 
@@ -1124,6 +1180,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_datetime_invalid),
 		cmocka_unit_test(test_book_params),
+		cmocka_unit_test(test_book_key_has_session),
 		cmocka_unit_test(test_confirmation),
 		cmocka_unit_test(test_booked),
 		cmocka_unit_test(test_unknown_service),

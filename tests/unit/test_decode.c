@@ -246,6 +246,80 @@ test_sentiment_shapes(void **state)
 	}
 }
 
+/*
+ * proto3 JSON spells NaN and the infinities "NaN", "Infinity" and
+ * "-Infinity".  JSON has no such numbers, so nothing carrying them could
+ * be answered, and none of these fields means anything by them: each
+ * counts as absent.  Other spellings strtod(3) knows ("nan", "inf"), a
+ * string number no double holds and anything outside the JSON number
+ * grammar are refused, naming the field, as the same number unquoted is.
+ */
+static void
+test_float_non_finite(void **state)
+{
+	static const char *const fields[] = {
+		"sentimentAnalysisResult.score",
+		"sentimentAnalysisResult.magnitude",
+		"intentInfo.confidence",
+	};
+	static const char *const absent[] = {
+		"\"NaN\"", "\"Infinity\"", "\"-Infinity\"",
+	};
+	static const char *const refused[] = {
+		"\"nan\"", "\"NAN\"", "\"inf\"", "\"-inf\"", "\"infinity\"",
+		"\"+Infinity\"", "\"nan(1)\"", "\"1e999\"", "\"-1e999\"",
+		"\" 1\"", "\"1 \"", "\"+1\"", "\"0x10\"", "\".5\"", "\"01\"",
+		"\"1.\"", "1e999",
+	};
+	struct cx_request	 req;
+	struct cx_err		 err;
+	char			 doc[256], obj[64];
+	const char		*dot;
+	size_t			 f, i;
+	double			 got[3];
+
+	for (f = 0; f < NITEMS(fields); f++) {
+		dot = strchr(fields[f], '.');
+		snprintf(obj, sizeof(obj), "%.*s", (int)(dot - fields[f]),
+		    fields[f]);
+		for (i = 0; i < NITEMS(absent); i++) {
+			snprintf(doc, sizeof(doc), "{\"%s\":{\"%s\":%s}}", obj,
+			    dot + 1, absent[i]);
+			if (decode_str(doc, &req, &err) != 0)
+				fail_msg("%s: refused: %s", doc, err.msg);
+			got[0] = req.sentiment_score;
+			got[1] = req.sentiment_magnitude;
+			got[2] = req.intent_confidence;
+			if (got[f] != 0.0)
+				fail_msg("%s: %s is %g, want absent (0)", doc,
+				    fields[f], got[f]);
+			cx_request_free(&req);
+		}
+		for (i = 0; i < NITEMS(refused); i++) {
+			snprintf(doc, sizeof(doc), "{\"%s\":{\"%s\":%s}}", obj,
+			    dot + 1, refused[i]);
+			if (decode_str(doc, &req, &err) != -1) {
+				cx_request_free(&req);
+				fail_msg("accepted: %s", doc);
+			}
+			/* 1e999 unquoted: the strict check names no field. */
+			if (strcmp(refused[i], "1e999") != 0 &&
+			    strstr(err.msg, fields[f]) == NULL)
+				fail_msg("%s: message \"%s\" does not name %s",
+				    doc, err.msg, fields[f]);
+		}
+	}
+
+	/* Absent only where it was: the other field keeps its value. */
+	if (decode_str("{\"sentimentAnalysisResult\":{\"score\":\"NaN\","
+	    "\"magnitude\":\"1.5\"}}", &req, &err) != 0)
+		fail_msg("refused: %s", err.msg);
+	assert_true(req.has_sentiment);
+	assert_true(req.sentiment_score == 0.0);
+	assert_true(req.sentiment_magnitude == 1.5);
+	cx_request_free(&req);
+}
+
 static void
 assert_all_absent(const struct cx_request *req)
 {
@@ -695,6 +769,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_request),
 		cmocka_unit_test(test_sentiment_shapes),
+		cmocka_unit_test(test_float_non_finite),
 		cmocka_unit_test(test_nulls_are_absent),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_oneof),

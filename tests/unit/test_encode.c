@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,6 +440,134 @@ test_webhook_payload(void **state)
 	cx_response_free(r);
 }
 
+/*
+ * JSON has no NaN or infinities (json-c would print a bare NaN, and the
+ * answer would not be JSON at all): the constructors turn them into null
+ * or leave them out.
+ */
+static void
+test_non_finite_constructors(void **state)
+{
+	static const char *const texts[] = {
+		"nan", "NaN", "inf", "-Infinity", "1e999", "-1e999",
+	};
+	struct cx_response	*r = cx_response_new();
+	struct buf		 raw;
+	json_object		*o;
+	char			 name[16];
+	size_t			 i;
+
+	cx_resp_set_double(r, "not_a_number", NAN);
+	cx_resp_set_double(r, "inf", INFINITY);
+	cx_resp_set_double(r, "minus_inf", -INFINITY);
+	cx_resp_set_double(r, "fine", -0.25);
+	for (i = 0; i < NITEMS(texts); i++) {
+		snprintf(name, sizeof(name), "text%zu", i);
+		cx_resp_set_number_text(r, name, texts[i]);
+	}
+	cx_resp_handoff_reason(r, "negative_sentiment", NAN);
+	cx_resp_handoff_reason(r, "negative_sentiment", -INFINITY);
+	cx_resp_handoff_reason(r, "negative_sentiment", -0.75);
+	o = encode_ok(r, &raw);
+	if (strstr(raw.p, "nan") != NULL || strstr(raw.p, "NaN") != NULL ||
+	    strstr(raw.p, "nfinity") != NULL || strstr(raw.p, "e999") != NULL)
+		fail_msg("a non-finite number left: %s", raw.p);
+	assert_true(jhas(o, "sessionInfo.parameters.not_a_number"));
+	assert_null(jget(o, "sessionInfo.parameters.not_a_number"));
+	assert_null(jget(o, "sessionInfo.parameters.inf"));
+	assert_null(jget(o, "sessionInfo.parameters.minus_inf"));
+	assert_true(json_object_get_double(jget(o,
+	    "sessionInfo.parameters.fine")) == -0.25);
+	for (i = 0; i < NITEMS(texts); i++) {
+		snprintf(name, sizeof(name), "text%zu", i);
+		if (!jhas(jget(o, "sessionInfo.parameters"), name) ||
+		    jget(jget(o, "sessionInfo.parameters"), name) != NULL)
+			fail_msg("%s (\"%s\") is not null: %s", name, texts[i],
+			    raw.p);
+	}
+	/* The handoff without a score it cannot say; the reason stays. */
+	assert_string_equal(jstr(o, "fulfillmentResponse.messages[0]."
+	    "liveAgentHandoff.metadata.reason"), "negative_sentiment");
+	assert_false(jhas(o, "fulfillmentResponse.messages[0]."
+	    "liveAgentHandoff.metadata.sentimentScore"));
+	assert_false(jhas(o, "fulfillmentResponse.messages[1]."
+	    "liveAgentHandoff.metadata.sentimentScore"));
+	assert_true(json_object_get_double(jget(o,
+	    "fulfillmentResponse.messages[2].liveAgentHandoff.metadata."
+	    "sentimentScore")) == -0.75);
+	json_object_put(o);
+	buf_clear(&raw);
+	cx_response_free(r);
+}
+
+/*
+ * Whatever the constructors do, cx_encode refuses a tree holding a number
+ * JSON cannot carry, wherever it is (the worker then answers its
+ * internal-error apology): a handler's own json-c objects go in as they
+ * are.
+ */
+static json_object *
+nested(json_object *leaf)
+{
+	json_object	*outer = json_object_new_object();
+	json_object	*list = json_object_new_array();
+
+	json_object_array_add(list, json_object_new_int(1));
+	json_object_array_add(list, leaf);
+	json_object_object_add(outer, "deep", list);
+	return outer;
+}
+
+static void
+test_non_finite_refused(void **state)
+{
+	struct cx_response	*r;
+	struct buf		 raw;
+	struct cx_err		 err;
+	int			 how, v;
+	static const double	 bad[] = { NAN, INFINITY, -INFINITY };
+	json_object		*leaf;
+
+	for (how = 0; how < 5; how++) {
+		for (v = 0; v < (int)NITEMS(bad) + 2; v++) {
+			r = cx_response_new();
+			cx_resp_say(r, "hello");
+			if (v < (int)NITEMS(bad))
+				leaf = json_object_new_double(bad[v]);
+			else	/* finite, but printed as what JSON lacks */
+				leaf = json_object_new_double_s(1.0,
+				    v == (int)NITEMS(bad) ? "NaN" : "1e999");
+			switch (how) {
+			case 0:
+				cx_resp_set_json(r, "x", leaf);
+				break;
+			case 1:
+				cx_resp_set_json(r, "x", nested(leaf));
+				break;
+			case 2:
+				cx_resp_payload(r, nested(leaf));
+				break;
+			case 3:
+				cx_resp_handoff(r, nested(leaf));
+				break;
+			case 4:
+				cx_resp_webhook_payload(r, nested(leaf));
+				break;
+			}
+			buf_init(&raw);
+			buf_puts(&raw, "kept");
+			memset(&err, 0, sizeof(err));
+			if (cx_encode(r, &raw, &err) != -1)
+				fail_msg("way %d, value %d: encoded %s", how, v,
+				    raw.p);
+			assert_true(err.msg[0] != '\0');
+			assert_string_equal(raw.p, "kept");
+			buf_clear(&raw);
+			cx_response_free(r);
+		}
+	}
+}
+
 /* cx_encode appends to what the buffer holds. */
 static void
 test_appends(void **state)
@@ -654,6 +783,8 @@ main(void)
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_camel_case_only),
 		cmocka_unit_test(test_encode_error),
+		cmocka_unit_test(test_non_finite_constructors),
+		cmocka_unit_test(test_non_finite_refused),
 	};
 
 	return cmocka_run_group_tests_name("encode", tests, NULL, NULL);

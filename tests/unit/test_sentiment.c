@@ -136,6 +136,11 @@ static const struct {
 	{ "\"score\":0,\"magnitude\":0", 0.0, false },
 	{ "\"score\":0.7,\"magnitude\":0.9", 0.7, false },
 	{ "\"magnitude\":2.5", 0.0, false },
+	/* proto3's NaN and infinities: no score at all (absent). */
+	{ "\"score\":\"-Infinity\",\"magnitude\":0.9", 0.0, false },
+	{ "\"score\":\"NaN\",\"magnitude\":\"Infinity\"", 0.0, false },
+	{ "\"score\":\"Infinity\"", 0.0, false },
+	{ "\"score\":-0.8,\"magnitude\":\"NaN\"", -0.8, true },
 	{ NULL, 0.0, false },
 };
 
