@@ -4,20 +4,29 @@
  * Everything here runs against a deadline: libpq's blocking calls have no
  * timeout, so connecting, preparing and executing all use the
  * asynchronous API and poll(2) on the connection's socket with the time
- * that is left.  A statement still running at the deadline is cancelled
- * on the server, so it does not hold locks for a caller who has gone.
+ * that is left, and the connection is in libpq's non-blocking mode, so
+ * that no call (sending a statement, PQfinish's goodbye) can wait on a
+ * full socket buffer either.  A statement still running at the deadline
+ * is cancelled on the server, so it does not hold locks for a caller who
+ * has gone; the cancel is sent by a short-lived child (see send_cancel),
+ * so that a server that is stopped or unreachable costs a slow answer,
+ * never a hung worker.
  *
  * A connection lost mid-request (a PostgreSQL restart) is remade once
  * within the same request; after any reconnect the prepared statements
  * are gone (SQLSTATE 26000) and are prepared again.
  */
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -76,12 +85,15 @@ static const struct {
 
 /* How long the clean-up after a request may wait for its ROLLBACK. */
 #define ROLLBACK_MS	1000
+/* How long the child sending a cancel may live (see send_cancel). */
+#define CANCEL_LIFETIME_S	2
 
 struct db {
 	PGconn	*conn;
 	char	*conninfo;
 	int64_t	 connect_timeout_ms;
 	bool	 prepared;
+	pid_t	 canceller;	/* the child sending a cancel, or 0 */
 };
 
 /*
@@ -133,11 +145,26 @@ db_open(const char *conninfo, int64_t connect_timeout_ms)
 	return db;
 }
 
+/* Collects the canceller once it has exited; true when none is left. */
+static bool
+reap_canceller(struct db *db)
+{
+	if (db->canceller > 0 && waitpid(db->canceller, NULL, WNOHANG) == 0)
+		return false;
+	db->canceller = 0;
+	return true;
+}
+
 void
 db_close(struct db *db)
 {
 	if (db == NULL)
 		return;
+	if (db->canceller > 0) {
+		kill(db->canceller, SIGKILL);
+		while (waitpid(db->canceller, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
 	PQfinish(db->conn);
 	free(db->conninfo);
 	free(db);
@@ -185,6 +212,7 @@ db_connect(struct db *db, int64_t deadline_ms)
 	    { "client_encoding", "application_name", "dbname", NULL };
 	const char	*vals[] = { "UTF8", "cxhook", db->conninfo, NULL };
 	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
+	const char	*why = NULL;
 	int64_t		 until;
 	int		 rc;
 
@@ -200,29 +228,108 @@ db_connect(struct db *db, int64_t deadline_ms)
 		if (ps == PGRES_POLLING_FAILED)
 			goto fail;
 		rc = wait_socket(db->conn, ps == PGRES_POLLING_WRITING, until);
+		if (rc == 0)
+			why = "no answer in time";	/* libpq has nothing to say */
 		if (rc <= 0)
 			goto fail;
 		ps = PQconnectPoll(db->conn);
 	}
+	if (PQsetnonblocking(db->conn, 1) == -1)
+		goto fail;
 	return 0;
 fail:
-	log_warnx("database: cannot connect: %s", db->conn != NULL ?
-	    PQerrorMessage(db->conn) : "out of memory");
+	if (why == NULL)
+		why = db->conn != NULL ? PQerrorMessage(db->conn) :
+		    "out of memory";
+	log_warnx("database: cannot connect: %s", why);
 	drop_connection(db);
 	return -1;
 }
 
-/* Asks the server to stop the running statement (best effort). */
+/*
+ * In a child of the worker: sends the cancel request and exits.
+ *
+ * PQcancel blocks: it connects to the postmaster, sends the request, then
+ * waits for the postmaster to close the connection, which a stopped
+ * (SIGSTOP, a frozen VM) or unreachable server never does; libpq 15 has
+ * no non-blocking cancel (PQcancelStart is PostgreSQL 17).  Doing without
+ * the cancel is no answer either: a backend waiting on a lock, or busy
+ * with a long statement, does not notice that we closed the connection
+ * until it next writes to it.  So a child sends it and the worker does not
+ * wait: its answer goes out at the deadline.  The child holds nothing of
+ * the worker's (not the FastCGI connection, the listening socket or the
+ * database connection: the peers of those must see them closed when the
+ * worker closes them), lives at most CANCEL_LIFETIME_S (SIGALRM, with
+ * its default action and unblocked), and leaves by _exit, so no atexit
+ * handler or stdio buffer of the worker runs twice.  Between fork and
+ * _exit it makes only async-signal-safe calls (the libpq manual makes
+ * PQcancel safe in a signal handler), as a child of a process that may
+ * have threads (libcurl's resolver) must.  A request already sent
+ * reaches a stopped postmaster when it runs again, the child gone or not.
+ */
+static void __attribute__((noreturn))
+send_cancel(PGcancel *c)
+{
+	struct sigaction	sa;
+	sigset_t		none;
+	char			errbuf[256];
+
+	if (close_range(0, ~0U, 0) == -1)
+		_exit(1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	alarm(CANCEL_LIFETIME_S);
+	(void)PQcancel(c, errbuf, sizeof(errbuf));
+	_exit(0);
+}
+
+/*
+ * Asks the server to stop the running statement, without waiting (best
+ * effort).  One canceller at a time: while the last one is still there
+ * the server is not answering, and another would only wait beside it.
+ */
 static void
-cancel(PGconn *conn)
+cancel(struct db *db)
 {
 	PGcancel	*c;
-	char		 errbuf[256];
+	pid_t		 pid;
 
-	if ((c = PQgetCancel(conn)) == NULL)
+	if (!reap_canceller(db) || (c = PQgetCancel(db->conn)) == NULL)
 		return;
-	PQcancel(c, errbuf, sizeof(errbuf));
+	if ((pid = fork()) == 0)
+		send_cancel(c);
+	if (pid == -1)
+		log_warn("database: cannot fork to cancel a statement");
+	else
+		db->canceller = pid;
 	PQfreeCancel(c);
+}
+
+/*
+ * Sends what is queued and reads until a result can be taken without
+ * blocking (PQgetResult itself would wait without a limit): 1 ready, 0
+ * deadline reached, -1 broken connection.
+ */
+static int
+wait_readable(PGconn *conn, int64_t deadline_ms)
+{
+	int	rc;
+
+	while (PQflush(conn) == 1) {
+		if ((rc = wait_socket(conn, true, deadline_ms)) <= 0)
+			return rc;
+	}
+	while (PQisBusy(conn)) {
+		if ((rc = wait_socket(conn, false, deadline_ms)) <= 0)
+			return rc;
+		if (!PQconsumeInput(conn))
+			return -1;
+	}
+	return 1;
 }
 
 /*
@@ -236,28 +343,24 @@ wait_result(struct db *db, int64_t deadline_ms, bool *timed_out)
 	int		 rc;
 
 	*timed_out = false;
-	while (PQflush(db->conn) == 1) {
-		if (wait_socket(db->conn, true, deadline_ms) <= 0)
-			goto give_up;
-	}
-	while (PQisBusy(db->conn)) {
-		rc = wait_socket(db->conn, false, deadline_ms);
-		if (rc == 0)
-			goto give_up;
-		if (rc < 0 || !PQconsumeInput(db->conn))
-			return NULL;
+	if ((rc = wait_readable(db->conn, deadline_ms)) == -1)
+		return NULL;
+	if (rc == 0) {
+		*timed_out = true;
+		cancel(db);
+		/* The connection is mid-statement; a fresh one is simpler. */
+		drop_connection(db);
+		return NULL;
 	}
 	res = PQgetResult(db->conn);
 	/* One statement, one result: drain up to the terminating NULL. */
-	while ((extra = PQgetResult(db->conn)) != NULL)
+	while ((rc = wait_readable(db->conn, deadline_ms)) == 1 &&
+	    (extra = PQgetResult(db->conn)) != NULL)
 		PQclear(extra);
+	/* The statement is done, but its last message has not come. */
+	if (rc == 0)
+		drop_connection(db);
 	return res;
-give_up:
-	*timed_out = true;
-	cancel(db->conn);
-	/* The connection is mid-statement; a fresh one is simpler. */
-	drop_connection(db);
-	return NULL;
 }
 
 static void
@@ -441,6 +544,7 @@ db_end_request(struct db *db)
 	PGresult	*res;
 	bool		 timed_out;
 
+	reap_canceller(db);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
 		return;
 	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)

@@ -30,7 +30,10 @@ void		 db_close(struct db *);
  * first request pays for neither; 0 or -1 (then it happens on first use).
  */
 int		 db_warm(struct db *, int64_t deadline_ms);
-/* After each request: leaves no transaction open on the connection. */
+/*
+ * After each request: leaves no transaction open on the connection, and
+ * collects the child that sent a cancel if it is done.
+ */
 void		 db_end_request(struct db *);
 
 #endif
