@@ -97,6 +97,65 @@ struct db {
 };
 
 /*
+ * Copies in to out with every double-quoted part replaced by "...", and
+ * only up to the first newline: PostgreSQL quotes the values it
+ * complains about ('invalid input syntax for type date: "..."') and puts
+ * whole rows in its DETAIL lines, and those may be what a caller said.
+ */
+static void
+elide_quoted(const char *in, char *out, size_t outsz)
+{
+	size_t	n = 0;
+	bool	quoted = false;
+
+	for (; in != NULL && *in != '\0' && *in != '\n' && n + 5 < outsz;
+	    in++) {
+		if (*in == '"') {
+			quoted = !quoted;
+			if (quoted) {
+				memcpy(out + n, "\"...", 4);
+				n += 4;
+			}
+		}
+		if (!quoted)
+			out[n++] = *in;
+	}
+	out[n] = '\0';
+}
+
+const char *
+db_error(const PGresult *res, char *buf, size_t bufsz)
+{
+	const char	*state, *constraint;
+	char		 primary[512];
+
+	if (res == NULL)
+		return "no result";
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+	elide_quoted(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), primary,
+	    sizeof(primary));
+	snprintf(buf, bufsz, "%s%s%s%s%s", state != NULL ? state : "",
+	    state != NULL ? " " : "", primary[0] != '\0' ? primary :
+	    PQresStatus(PQresultStatus(res)),
+	    constraint != NULL ? ", constraint " : "",
+	    constraint != NULL ? constraint : "");
+	return buf;
+}
+
+/*
+ * Notices and warnings from the server (libpq prints them on stderr by
+ * default): into the log, at debug level, like any other server text.
+ */
+void
+db_log_notice(void *arg, const PGresult *res)
+{
+	char	buf[640];
+
+	log_debug("database: notice: %s", db_error(res, buf, sizeof(buf)));
+}
+
+/*
  * libpq's words on a conninfo it cannot parse quote the offending part,
  * which may be a password ("invalid percent-encoded token: ..."): only
  * an unknown option's name, which is what a typo needs, is kept.
@@ -106,30 +165,18 @@ db_conninfo_check(const char *conninfo, char *err, size_t errsz)
 {
 	static const char	 unknown[] = "invalid connection option ";
 	PQconninfoOption	*opts;
-	char			*msg = NULL, *p;
-	size_t			 n = 0;
-	bool			 keep, quoted = false;
+	char			*msg = NULL;
 
 	if ((opts = PQconninfoParse(conninfo, &msg)) != NULL) {
 		PQconninfoFree(opts);
 		return 0;
 	}
-	keep = msg != NULL && strncmp(msg, unknown, sizeof(unknown) - 1) == 0;
-	for (p = msg; p != NULL && *p != '\0' && *p != '\n' && n + 4 < errsz;
-	    p++) {
-		if (*p == '"' && !keep) {
-			quoted = !quoted;
-			if (quoted) {
-				memcpy(err + n, "\"...", 4);
-				n += 4;
-			}
-		}
-		if (!quoted)
-			err[n++] = *p;
-	}
-	err[n] = '\0';
-	if (n == 0)
+	if (msg == NULL)
 		snprintf(err, errsz, "out of memory");
+	else if (strncmp(msg, unknown, sizeof(unknown) - 1) == 0)
+		snprintf(err, errsz, "%.*s", (int)strcspn(msg, "\n"), msg);
+	else
+		elide_quoted(msg, err, errsz);
 	PQfreemem(msg);
 	return -1;
 }
@@ -224,6 +271,7 @@ db_connect(struct db *db, int64_t deadline_ms)
 	db->conn = PQconnectStartParams(kw, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD)
 		goto fail;
+	PQsetNoticeReceiver(db->conn, db_log_notice, NULL);
 	while (ps != PGRES_POLLING_OK) {
 		if (ps == PGRES_POLLING_FAILED)
 			goto fail;
@@ -379,6 +427,7 @@ static int
 set_isolation(struct db *db, int64_t deadline_ms, bool *timed_out)
 {
 	PGresult	*res;
+	char		 msg[640];
 	bool		 ok;
 
 	if (!PQsendQuery(db->conn, "SET SESSION CHARACTERISTICS AS "
@@ -388,7 +437,7 @@ set_isolation(struct db *db, int64_t deadline_ms, bool *timed_out)
 	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (res != NULL && !ok)
 		log_warnx("database: set isolation: %s",
-		    PQresultErrorMessage(res));
+		    db_error(res, msg, sizeof(msg)));
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -397,7 +446,7 @@ static int
 prepare_all(struct db *db, int64_t deadline_ms, bool *timed_out)
 {
 	PGresult	*res;
-	char		 name[32];
+	char		 name[32], msg[640];
 	int		 i;
 	bool		 ok;
 
@@ -413,7 +462,7 @@ prepare_all(struct db *db, int64_t deadline_ms, bool *timed_out)
 		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 		if (res != NULL && !ok)
 			log_warnx("database: prepare %s: %s", name,
-			    PQresultErrorMessage(res));
+			    db_error(res, msg, sizeof(msg)));
 		PQclear(res);
 		if (!ok)
 			return -1;
@@ -478,7 +527,7 @@ exec_once(struct db *db, enum db_stmt s, const char *const *params,
 {
 	PGresult	*res;
 	const char	*state;
-	char		 name[32];
+	char		 name[32], msg[640];
 	enum wh_status	 st;
 	bool		 timed_out;
 
@@ -501,7 +550,7 @@ exec_once(struct db *db, enum db_stmt s, const char *const *params,
 	}
 	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	log_warnx("database: %s: %s", name, res != NULL ?
-	    PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+	    db_error(res, msg, sizeof(msg)) : PQerrorMessage(db->conn));
 	/* Lost connection, or statements gone after a server-side reset. */
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
 	    (state != NULL && strcmp(state, "26000") == 0)) {

@@ -15,6 +15,17 @@ struct db;
 
 extern const struct db_ops db_pg_ops;
 
+struct pg_result;
+
+/*
+ * What went wrong, for the log: the SQLSTATE, PostgreSQL's primary message
+ * with its quoted parts left out (they may be what a caller said), and
+ * the constraint's name; never the DETAIL, which can hold a whole row.
+ */
+const char	*db_error(const struct pg_result *, char *buf, size_t bufsz);
+/* A notice processor (PQsetNoticeReceiver) that logs the same way. */
+void		 db_log_notice(void *, const struct pg_result *);
+
 /*
  * 0 when libpq can parse conninfo, else -1 with what is wrong in err
  * (quoted parts left out: they may be a password).

@@ -29,6 +29,7 @@
 #include <libpq-fe.h>
 
 #include "fcgi/config.h"
+#include "fcgi/db.h"
 #include "fcgi/outbox.h"
 #include "fcgi/pool.h"
 #include "fcgi/upstream.h"
@@ -70,6 +71,7 @@ connect_db(const struct config *cfg)
 	const char	*vals[] = { "UTF8", "cxhook-outbox", cfg->conninfo, NULL };
 	PGconn		*conn;
 	PGresult	*res;
+	char		 msg[640];
 
 	conn = PQconnectdbParams(kw, vals, 1);
 	if (PQstatus(conn) != CONNECTION_OK) {
@@ -77,13 +79,14 @@ connect_db(const struct config *cfg)
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeReceiver(conn, db_log_notice, NULL);
 	/*
 	 * Woken by NOTIFY cxhook_outbox as soon as a row is written; and no
 	 * statement of ours may hang the courier on a wedged server.
 	 */
 	res = PQexec(conn, "SET statement_timeout = '10s'; LISTEN cxhook_outbox");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		log_warnx("outbox: LISTEN: %s", PQresultErrorMessage(res));
+		log_warnx("outbox: LISTEN: %s", db_error(res, msg, sizeof(msg)));
 		PQclear(res);
 		PQfinish(conn);
 		return NULL;
@@ -96,7 +99,7 @@ static void
 mark(PGconn *conn, const char *id, bool delivered, const char *why,
     const struct config *cfg, int attempts)
 {
-	char		 backoff[32];
+	char		 backoff[32], msg[640];
 	const char	*params[3];
 	PGresult	*res;
 	double		 secs;
@@ -122,7 +125,7 @@ mark(PGconn *conn, const char *id, bool delivered, const char *why,
 		    0);
 	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		log_warnx("outbox: update: %s", PQresultErrorMessage(res));
+		log_warnx("outbox: update: %s", db_error(res, msg, sizeof(msg)));
 	PQclear(res);
 }
 
@@ -170,11 +173,12 @@ static int
 deliver_batch(PGconn *conn, struct upstream *u, const struct config *cfg)
 {
 	PGresult	*rows;
+	char		 msg[640];
 	int		 i, n;
 
 	rows = PQexec(conn, claim_sql);
 	if (PQresultStatus(rows) != PGRES_TUPLES_OK) {
-		log_warnx("outbox: claim: %s", PQresultErrorMessage(rows));
+		log_warnx("outbox: claim: %s", db_error(rows, msg, sizeof(msg)));
 		PQclear(rows);
 		return PQstatus(conn) == CONNECTION_OK ? 0 : -1;
 	}
