@@ -155,8 +155,10 @@ def test_keep_alive_is_refused(make_pool):
 
 
 def drip(pool, stop, seconds):
-    """Sends a valid request one byte a second; returns when the pool
-    closes the connection, stop is set, or after seconds."""
+    """Sends a valid request a byte at a time, each within the pools'
+    idle_timeout of the last (a byte a second defeats the default 2 s one;
+    these pools have 1 s); returns when the pool closes the connection,
+    stop is set, or after seconds."""
     import json
     whole = request_bytes(json.dumps(BALANCE).encode())
     s = connect(pool)
@@ -166,7 +168,7 @@ def drip(pool, stop, seconds):
             if stop.is_set() or time.monotonic() - t0 > seconds:
                 return None
             s.sendall(bytes([b]))
-            if closed_within(s, 1.0) is not None:
+            if closed_within(s, IDLE_TIMEOUT / 2) is not None:
                 return time.monotonic() - t0
         return None
     except (BrokenPipeError, ConnectionResetError):
