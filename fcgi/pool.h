@@ -5,6 +5,8 @@
 #ifndef CXHOOK_POOL_H
 #define CXHOOK_POOL_H
 
+#include <stddef.h>
+
 struct config;
 struct scoreboard;
 struct shcache;

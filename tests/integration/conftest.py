@@ -348,13 +348,23 @@ def pid_alive(pid):
         return False
 
 
-def children_of(pid):
-    """Direct children of pid (from /proc/PID/task/*/children)."""
+def proc_state(pid):
+    """The state letter of pid in /proc (R, S, T, Z...), or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def children_of(pid, zombies=False):
+    """Direct children of pid (from /proc/PID/task/*/children); with
+    zombies, those not yet collected by pid too."""
     kids = set()
     for task in Path(f"/proc/{pid}/task").glob("*"):
         with contextlib.suppress(OSError):
             kids.update(int(x) for x in (task / "children").read_text().split())
-    return {k for k in kids if pid_alive(k)}
+    return kids if zombies else {k for k in kids if pid_alive(k)}
 
 
 def tail(path, lines=40):
@@ -866,6 +876,43 @@ def fcgi_post_json(target, obj, timeout=TIMEOUT, headers=None):
     body = obj if isinstance(obj, (bytes, str)) else json.dumps(obj)
     return fcgi_request(target, "POST", "/webhook", body, headers=headers,
                         timeout=timeout)
+
+
+def psql_value(conninfo, sql, timeout=CMD_TIMEOUT):
+    """The one value (text) one SQL statement returns."""
+    return run(["psql", "-X", "-Atq", "-d", conninfo, "-c", sql],
+               timeout=timeout).stdout.strip()
+
+
+@contextlib.contextmanager
+def psql_holding(conninfo, lock_sql, held_sql, seconds, app, release="terminate",
+                 wait_extra=0):
+    """Runs `BEGIN; lock_sql; SELECT pg_sleep(seconds); COMMIT` in a psql of
+    its own (application_name app), and enters once held_sql says 1. On the
+    way out the holder is terminated (release="terminate"), or waited for
+    until its sleep ends, plus wait_extra seconds (release="wait": the
+    server may have been frozen, so nothing is asked of it)."""
+    env = dict(os.environ, PGAPPNAME=app)
+    p = subprocess.Popen(["psql", "-X", "-q", "-d", conninfo, "-c",
+                          f"BEGIN; {lock_sql}; SELECT pg_sleep({seconds}); COMMIT;"],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        held = wait_until(lambda: psql_value(conninfo, held_sql, timeout=10) == "1", 10)
+        assert held, f"could not take the lock: {lock_sql}"
+        yield
+    finally:
+        wait = 10
+        if release == "terminate":
+            with contextlib.suppress(Exception):
+                psql_value(conninfo, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                     f"WHERE application_name = '{app}'", timeout=10)
+        else:
+            wait += seconds + wait_extra
+        try:
+            p.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=5)
 
 
 def psql_rows(conninfo, sql):

@@ -5,12 +5,11 @@ deadline, and the workers recover by themselves."""
 import concurrent.futures
 import contextlib
 import os
-import subprocess
 import time
 
 import pytest
 
-from conftest import (CMD_TIMEOUT, REPO, TEXT_BALANCE_10042, TEXT_DEFAULT,
+from conftest import (CMD_TIMEOUT, psql_holding, psql_value, REPO, TEXT_BALANCE_10042, TEXT_DEFAULT,
                       check_webhook_response, fcgi_post_json, http_request,
                       post_json, run, wait_for_busy_worker,
                       session_params, start_pool, start_web_server, texts_of,
@@ -24,33 +23,16 @@ LOCK_APP = "cxhook-it-lock"
 
 
 def psql(conninfo, sql):
-    return run(["psql", "-X", "-Atq", "-d", conninfo, "-c", sql]).stdout.strip()
+    return psql_value(conninfo, sql)
 
 
-@contextlib.contextmanager
 def locked_accounts(conninfo, seconds=15):
     """Hold an ACCESS EXCLUSIVE lock on accounts, so balance queries block."""
-    env = dict(os.environ, PGAPPNAME=LOCK_APP)
-    p = subprocess.Popen(["psql", "-X", "-q", "-d", conninfo, "-c",
-                          f"BEGIN; LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE; "
-                          f"SELECT pg_sleep({seconds}); COMMIT;"],
-                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        held = wait_until(lambda: psql(conninfo, (
-            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-            "WHERE c.relname = 'accounts' AND l.mode = 'AccessExclusiveLock' AND l.granted")) == "1",
-            timeout=10)
-        assert held, "could not lock the accounts table"
-        yield
-    finally:
-        with contextlib.suppress(Exception):
-            psql(conninfo, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                           f"WHERE application_name = '{LOCK_APP}'")
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
+    return psql_holding(
+        conninfo, "LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE",
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "WHERE c.relname = 'accounts' AND l.mode = 'AccessExclusiveLock' AND l.granted",
+        seconds, LOCK_APP)
 
 
 def timed_post(url, obj, timeout=DEADLINE + 4):

@@ -29,7 +29,8 @@ from pathlib import Path
 import pytest
 
 from conftest import (REPO, TEXT_BALANCE_10042, _register_cleanup,
-                      check_webhook_response, children_of, fcgi_post_json,
+                      check_webhook_response, children_of, proc_state, psql_holding,
+                      psql_value, fcgi_post_json,
                       fcgi_request, pid_alive, psql_rows, run, session_params,
                       start_own_pool, tail, texts_of, wait_until,
                       webhook_request, write_pool_conf)
@@ -69,23 +70,6 @@ class Cluster:
             seen.add(pid)
             todo.extend(children_of(pid))
         return seen
-
-
-def proc_state(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return None
-
-
-def any_children(pid):
-    """Children of pid, zombies included."""
-    kids = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        with contextlib.suppress(OSError):
-            kids.update(int(x) for x in (task / "children").read_text().split())
-    return kids
 
 
 def signal_all(pids, sig):
@@ -145,32 +129,18 @@ def cluster(cxhook_bin, workdir):
 
 
 def psql(conninfo, sql):
-    return run(["psql", "-X", "-Atq", "-d", conninfo, "-c", sql], timeout=10).stdout.strip()
+    return psql_value(conninfo, sql, timeout=10)
 
 
-@contextlib.contextmanager
 def service_locked(conninfo, service, seconds):
     """Holds service's row FOR UPDATE for `seconds` of wall-clock time (a
     pg_sleep, which a freeze does not lengthen), so that a booking of it
     waits inside its statement."""
-    env = dict(os.environ, PGAPPNAME=LOCK_APP)
-    p = subprocess.Popen(["psql", "-X", "-q", "-d", conninfo, "-c",
-                          f"BEGIN; SELECT 1 FROM services WHERE name = '{service}' FOR UPDATE; "
-                          f"SELECT pg_sleep({seconds}); COMMIT;"],
-                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        held = wait_until(lambda: psql(conninfo, (
-            "SELECT count(*) FROM pg_stat_activity "
-            f"WHERE application_name = '{LOCK_APP}' AND query LIKE '%pg_sleep%' "
-            "AND state = 'active'")) == "1", timeout=5)
-        assert held, "could not lock the service row"
-        yield
-    finally:
-        try:
-            p.wait(timeout=seconds + FREEZE_S + 10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
+    return psql_holding(
+        conninfo, f"SELECT 1 FROM services WHERE name = '{service}' FOR UPDATE",
+        "SELECT count(*) FROM pg_stat_activity "
+        f"WHERE application_name = '{LOCK_APP}' AND query LIKE '%pg_sleep%' AND state = 'active'",
+        seconds, LOCK_APP, release="wait", wait_extra=FREEZE_S)
 
 
 # --------------------------------------------------------------------------
@@ -501,7 +471,7 @@ def test_frozen_database(cluster, own_pool, stalling):
     lived = {h: round(b - a, 1) for h, (a, b) in helpers.items()}
     assert all(t <= HELPER_S for t in lived.values()), \
         f"children of workers alive for longer than {HELPER_S}s in the freeze: {lived}"
-    left = {w: [(k, proc_state(k)) for k in any_children(w)] for w in pids}
+    left = {w: [(k, proc_state(k)) for k in children_of(w, zombies=True)] for w in pids}
     assert not any(left.values()), f"children of workers left (Z: not collected): {left}"
 
     # The courier kept its connection through the freeze and delivers.
