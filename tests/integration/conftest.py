@@ -524,7 +524,7 @@ class Pool:
         return wait_until(lambda: len(self.workers()) == n and self.workers(), timeout)
 
 
-def start_pool(cxhook_bin, conf, listen, log, workers=2, timeout=15):
+def start_pool(cxhook_bin, conf, listen, log, workers=2, timeout=15, env=None):
     """Start `cxhook serve -c conf`; listen is the [pool] listen value (a
     unix:PATH or a 127.0.0.1:PORT) and is waited for until it accepts."""
     listen = str(listen)
@@ -543,7 +543,7 @@ def start_pool(cxhook_bin, conf, listen, log, workers=2, timeout=15):
         argv = ["valgrind", "-q", "--error-limit=no", "--leak-check=no",
                 f"--log-file={vg_logs}/vg.%p.log", *argv]
         timeout *= 4
-    proc = Proc("cxhook", argv, log)
+    proc = Proc("cxhook", argv, log, env=env)
     ok = wait_until(lambda: not proc.alive() or ready(), timeout)
     if not proc.alive() or not ok:
         proc.stop()
