@@ -186,6 +186,8 @@ def test_fork_failure_backs_off(cxhook_bin, workdir, database):
         tries = open(log).read().count("cannot fork a worker")
         assert cpu < 0.2 * (time.monotonic() - t0), f"master used {cpu:.2f}s of CPU in 4 s"
         assert 2 <= tries <= 12, f"{tries} fork-failure lines in about 4 s"
+        print(f"\nfork failing: the master used {cpu * 1000:.0f} ms of CPU in 4 s and "
+              f"logged {tries} tries")
         r = fcgi_post_json(f"tcp:{listen}", BALANCE, timeout=5)
         assert r.status == 200 and TEXT_BALANCE_10042 in texts_of(r.json()), r
         # A worker that dies frees a task: it is replaced (after the back-off).
