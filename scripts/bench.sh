@@ -77,9 +77,13 @@ answer=""
 for _ in $(seq 100); do
 	kill -0 "$pool_pid" 2>/dev/null || { cat "$tmp/pool.log" >&2; die "the pool exited"; }
 	kill -0 "$lighttpd_pid" 2>/dev/null || { cat "$tmp/lighttpd.log" >&2; die "lighttpd exited"; }
+	# Until the balance comes back: before the pool's socket exists,
+	# lighttpd answers 503 for a while.
 	answer=$(curl -sS -m 5 -H 'Content-Type: application/json' --data-binary "$body" \
-		"http://127.0.0.1:$port/webhook" 2>/dev/null) && [ -n "$answer" ] && break
-	answer=""
+		"http://127.0.0.1:$port/webhook" 2>/dev/null) || answer=""
+	case $answer in
+	*'1,250.75'*) break ;;
+	esac
 	sleep 0.1
 done
 case $answer in
