@@ -12,8 +12,11 @@
 
 PREFIX		?= /usr/local
 DESTDIR		?=
-PKGS		:= json-c libpq libcurl inih libsystemd icu-uc icu-i18n
 PKG_CONFIG	?= pkg-config
+# The transport-free core needs only these; the edges add the rest.
+CORE_PKGS	:= json-c inih icu-uc icu-i18n
+EDGE_PKGS	:= libpq libcurl libsystemd
+PKGS		:= $(CORE_PKGS) $(EDGE_PKGS)
 
 ifneq ($(SANITIZE),)
 BUILD		?= build/sanitize
@@ -46,39 +49,46 @@ ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE -fno-common $(WARN) $(SANFLAGS) \
 ALL_LDFLAGS	 = $(SANFLAGS) $(LDFLAGS)
 LIBS		 = $(LIBFCGI) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
-LIB_SRC		:= $(wildcard lib/*.c)
-CX_SRC		:= $(wildcard cx/*.c)
-HANDLER_SRC	:= $(wildcard handlers/*.c)
-FCGI_SRC	:= $(wildcard fcgi/*.c)
+# The layers, each a folder (README.md, "Layout").  The core is
+# transport-free: it builds into one static library, which the unit tests
+# link with json-c, inih, ICU and cmocka only; `make check-seams` proves
+# it needs no libfcgi, libpq, libcurl or libsystemd.  The edges reach the
+# outside world.
+CORE_DIRS	:= lib cx handlers request config
+EDGE_DIRS	:= fcgi db upstream courier cli
+CORE_SRC	:= $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
+EDGE_SRC	:= $(foreach d,$(EDGE_DIRS),$(wildcard $(d)/*.c))
+CORE_OBJ	:= $(CORE_SRC:%.c=$(BUILD)/%.o)
+EDGE_OBJ	:= $(EDGE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+CORE_LIB	:= $(BUILD)/libcxcore.a
+CORE_LIBS	 = $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) 2>/dev/null) -lm
 MIGRATIONS	:= $(sort $(wildcard sql/migrations/*.sql))
-
-# Everything but fcgi/main.c is also linked into the unit tests.
-CORE_SRC	:= $(LIB_SRC) $(CX_SRC) $(HANDLER_SRC) \
-		   $(filter-out fcgi/main.c,$(FCGI_SRC))
-CORE_OBJ	:= $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
-MAIN_OBJ	:= $(BUILD)/fcgi/main.o
 
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-UNIT_LIBS	:= $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+UNIT_LIBS	 = $(CORE_LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 .PHONY: all deps test unit-tests check-unit check-integration check-valgrind \
-	check-sanitize check-headers fuzz bench run install clean
+	check-sanitize check-headers check-seams fuzz bench run install clean
 
 all: $(BUILD)/cxhook
 
 deps:
 	@scripts/deps.sh
 
-$(BUILD)/cxhook: $(MAIN_OBJ) $(CORE_OBJ) $(LIBFCGI)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(CORE_OBJ) $(LIBS)
+$(BUILD)/cxhook: $(EDGE_OBJ) $(CORE_LIB) $(LIBFCGI)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(EDGE_OBJ) $(CORE_LIB) $(LIBS)
 
 # The same program linked with Debian's stock libfcgi, whose worker still
 # aborts on a crafted record: the tests use it to show that the pool
 # contains a worker that crashes mid-request.
-$(BUILD)/cxhook-stock-libfcgi: $(MAIN_OBJ) $(CORE_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(MAIN_OBJ) $(CORE_OBJ) \
+$(BUILD)/cxhook-stock-libfcgi: $(EDGE_OBJ) $(CORE_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(EDGE_OBJ) $(CORE_LIB) \
 	    $(filter-out $(LIBFCGI),$(LIBS)) -lfcgi
+
+$(CORE_LIB): $(CORE_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
 
 $(LIBFCGI): scripts/libfcgi.sh $(wildcard deps/libfcgi/*)
 	scripts/libfcgi.sh $(LIBFCGI_DIR)
@@ -98,23 +108,41 @@ $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c | $(LIBFCGI)
 
 unit-tests: $(UNIT_BIN)
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(LIBFCGI) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Wno-missing-declarations \
-	    -o $@ $< $(CORE_OBJ) $(ALL_LDFLAGS) $(UNIT_LIBS)
+	    -o $@ $< $(CORE_LIB) $(ALL_LDFLAGS) $(UNIT_LIBS)
+
+# The seam is a link boundary.  The unit tests are linked above with the
+# core library and CORE_PKGS alone; and no member of the library, linked
+# by a test or not, may want a symbol that libfcgi, libpq, libcurl or
+# libsystemd defines.
+SEAM_LIBS	:= $(LIBFCGI) $(foreach p,$(EDGE_PKGS),$(shell $(PKG_CONFIG) \
+		   --variable=libdir $(p) 2>/dev/null)/lib$(patsubst lib%,%,$(p)).so)
+
+check-seams: $(CORE_LIB) $(UNIT_BIN)
+	@nm -u $(CORE_LIB) | awk 'NF == 2 { print $$2 }' | sort -u >$(BUILD)/core.undefined
+	@for l in $(SEAM_LIBS); do case $$l in *.a) nm --defined-only $$l ;; \
+	    *) nm -D --defined-only $$l ;; esac; done \
+	    | awk 'NF == 3 && $$2 ~ /^[TDBRW]$$/ { sub(/@.*/, "", $$3); print $$3 }' \
+	    | sort -u >$(BUILD)/edge.defined
+	@test -s $(BUILD)/edge.defined || { echo "check-seams: no edge symbols found"; exit 1; }
+	@if comm -12 $(BUILD)/core.undefined $(BUILD)/edge.defined | grep .; then \
+		echo "check-seams: the core library ($(CORE_DIRS)) wants the symbols above"; exit 1; fi
+	@echo "check-seams: $(words $(CORE_OBJ)) core objects, $(words $(UNIT_BIN)) unit tests: no libfcgi, libpq, libcurl or libsystemd"
 
 # Every header compiles on its own, and the handler seam stays free of the
 # transport libraries (so handlers/ builds and tests without them).
-HEADERS		:= $(wildcard lib/*.h cx/*.h handlers/*.h fcgi/*.h)
+HEADERS		:= $(foreach d,$(CORE_DIRS) $(EDGE_DIRS),$(wildcard $(d)/*.h))
 
 check-headers:
 	@for h in $(HEADERS); do \
 		echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) -fsyntax-only -x c - \
 		    || { echo "check-headers: $$h does not compile alone"; exit 1; }; \
 	done
-	@! grep -nE '#include [<"](fcgiapp|libpq-fe|curl/curl)\.h' \
-	    handlers/*.h handlers/*.c cx/*.h cx/*.c lib/*.h lib/*.c \
-	    || { echo "check-headers: transport headers outside fcgi/"; exit 1; }
+	@! grep -nE '#include [<"](fcgiapp|libpq-fe|curl/curl|systemd/[a-z-]*)\.h' \
+	    $(foreach d,$(CORE_DIRS),$(d)/*.h $(d)/*.c) \
+	    || { echo "check-headers: transport headers in the core ($(CORE_DIRS))"; exit 1; }
 	@echo "check-headers: $(words $(HEADERS)) headers compile alone"
 
 check-unit: unit-tests
@@ -134,7 +162,7 @@ check-sanitize:
 	$(MAKE) SANITIZE=address,undefined check-unit check-integration
 
 test: deps
-	$(MAKE) all unit-tests check-headers
+	$(MAKE) all unit-tests check-headers check-seams
 	$(MAKE) check-unit
 	$(MAKE) check-integration
 	$(MAKE) check-sanitize
@@ -147,14 +175,14 @@ test: deps
 FUZZ_SECONDS	?= 60
 FUZZ_FLAGS	:= -std=c11 -D_GNU_SOURCE -g -O1 \
 		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		   -DCXHOOK_VERSION='"$(VERSION)"' -I. -I$(BUILD)/gen \
-		   -I$(LIBFCGI_DIR)/include \
-		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+		   -DCXHOOK_VERSION='"$(VERSION)"' -I. \
+		   $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS) 2>/dev/null)
 
-fuzz: $(BUILD)/gen/migrations.c $(LIBFCGI)
+# The core alone: the fuzzer needs no libfcgi, libpq, libcurl or libsystemd.
+fuzz:
 	@mkdir -p build/fuzz/corpus
 	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_webhook tests/fuzz/fuzz_webhook.c \
-	    $(CORE_SRC) $(BUILD)/gen/migrations.c $(LIBS)
+	    $(CORE_SRC) $(CORE_LIBS)
 	cp tests/corpus/requests/*.json tests/corpus/bad/*.json build/fuzz/corpus/
 	cd build/fuzz && ./fuzz_webhook -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \

@@ -15,7 +15,7 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "fcgi/config.h"
+#include "config/config.h"
 #include "fcgi/listen.h"
 #include "lib/errf.h"
 #include "lib/xalloc.h"

@@ -36,16 +36,16 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "fcgi/config.h"
-#include "fcgi/db.h"
+#include "config/config.h"
+#include "courier/courier.h"
+#include "db/db.h"
 #include "fcgi/listen.h"
-#include "fcgi/outbox.h"
 #include "fcgi/pool.h"
 #include "fcgi/scoreboard.h"
-#include "fcgi/upstream.h"
-#include "lib/shcache.h"
 #include "lib/log.h"
+#include "lib/shcache.h"
 #include "lib/xalloc.h"
+#include "upstream/upstream.h"
 
 /* Extra time, past the request deadline, a stopping worker is given. */
 #define STOP_GRACE_MS	2000
@@ -185,7 +185,7 @@ spawn_courier(struct master *m)
 		close(m->pipe_rd);
 		close(m->pipe_wr);
 		close(m->listen_fd);
-		outbox_run(m->cfg, master_pid);
+		courier_run(m->cfg, master_pid);
 	}
 	add_child(m, pid, -1, true);
 	return true;

@@ -17,15 +17,6 @@ struct pool_shared {
 	struct shcache		*weather_cache;
 };
 
-/*
- * Signal set-up for a process forked by the master: on_stop handles
- * SIGTERM, SIGINT and SIGQUIT (without SA_RESTART, so blocking calls
- * return), or, when on_stop is NULL, those three stay blocked for the
- * caller to find with sigpending(); SIGPIPE and SIGHUP are ignored, and
- * the child dies with the master (PR_SET_PDEATHSIG sends SIGTERM).  Exits
- * at once if the master is already gone.
- */
-void	child_signals(void (*on_stop)(int), int master_pid);
 
 /*
  * The receive timeout on the listening socket: how often an idle worker

@@ -6,8 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fcgi/db.h"
 #include "fcgi/scoreboard.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 
 #define LOAD(p)		__atomic_load_n((p), __ATOMIC_RELAXED)

@@ -24,7 +24,6 @@
  * timeout on the listening socket; that tick bounds how long a stop or
  * reload waits for an idle worker.
  */
-#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -43,13 +42,14 @@
 
 #include <fcgiapp.h>
 
-#include "fcgi/config.h"
-#include "fcgi/db.h"
-#include "fcgi/http.h"
+#include "config/config.h"
+#include "db/db.h"
+#include "fcgi/child.h"
 #include "fcgi/pool.h"
 #include "fcgi/scoreboard.h"
-#include "fcgi/upstream.h"
 #include "lib/log.h"
+#include "request/http.h"
+#include "upstream/upstream.h"
 
 /* A stop signal is pending (they stay blocked in a worker: see above). */
 static bool
@@ -61,38 +61,6 @@ stop_pending(void)
 		return false;
 	return sigismember(&pending, SIGTERM) ||
 	    sigismember(&pending, SIGINT) || sigismember(&pending, SIGQUIT);
-}
-
-void
-child_signals(void (*handler)(int), int master_pid)
-{
-	struct sigaction	sa;
-	sigset_t		mask;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	/* Without SA_RESTART, so that blocking calls return on a stop. */
-	sa.sa_handler = handler != NULL ? handler : SIG_DFL;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&mask);
-	if (handler == NULL) {
-		sigaddset(&mask, SIGTERM);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGQUIT);
-	}
-	sigprocmask(SIG_SETMASK, &mask, NULL);
-	/* A child must not outlive its master, even one killed by SIGKILL. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != master_pid)
-		_exit(0);
 }
 
 static ssize_t
@@ -159,8 +127,34 @@ queued_ms(const char *request_start)
 	return (int64_t)((now - start) * 1000);
 }
 
+/* A worker's row in the pool's scoreboard: its host for the pipeline. */
+struct board {
+	struct scoreboard	*sb;
+	struct sb_slot		*slot;
+};
+
 static void
-serve_one(struct http_app *app, FCGX_Request *r)
+board_route(void *arg, const char *tag, const char *request_id)
+{
+	struct board	*b = arg;
+
+	sb_set_tag(b->slot, tag);
+	sb_set_request(b->slot, request_id);
+}
+
+static void
+board_report(void *arg, bool metrics, struct buf *out)
+{
+	struct board	*b = arg;
+
+	if (metrics)
+		sb_metrics(b->sb, now_us(), out);
+	else
+		sb_status_json(b->sb, now_us(), out);
+}
+
+static void
+serve_one(struct http_app *app, struct board *b, FCGX_Request *r)
 {
 	struct http_in	in;
 	struct http_out	out;
@@ -175,10 +169,10 @@ serve_one(struct http_app *app, FCGX_Request *r)
 	in.read = fcgi_read;
 	in.read_arg = r->in;
 	http_out_init(&out);
-	sb_begin(app->slot, "-", now_us());
+	sb_begin(b->slot, "-", now_us());
 	http_handle(app, &in, &out);
 	write_response(r, &out);
-	sb_end(app->sb, app->slot, out.status, now_us());
+	sb_end(b->sb, b->slot, out.status, now_us());
 	log_debug("%s %s %d %lldms", in.method != NULL ? in.method : "-",
 	    out.tag != NULL ? out.tag : "-", out.status,
 	    (long long)(now_ms() - in.started_ms));
@@ -316,6 +310,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
     const struct pool_shared *shared, int slot)
 {
 	struct http_app	 app;
+	struct board	 board;
 	FCGX_Request	 req;
 	struct db	*db;
 	long		 served = 0, limit;
@@ -346,8 +341,11 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	app.http = upstream_new();
 	app.weather_cache = shared->weather_cache;
 	app.random = fill_random;
-	app.sb = shared->sb;
-	app.slot = &shared->sb->slots[slot];
+	board.sb = shared->sb;
+	board.slot = &shared->sb->slots[slot];
+	app.host.route = board_route;
+	app.host.report = board_report;
+	app.host.arg = &board;
 	http_settings(&app, cfg);
 	buf_init(&app.body);
 
@@ -366,16 +364,16 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 			log_warn("worker: accept");
 			break;
 		}
-		sb_conn_begin(app.slot, now_us());
+		sb_conn_begin(board.slot, now_us());
 		if (read_request(&req, fd)) {
-			serve_one(&app, &req);
+			serve_one(&app, &board, &req);
 			/* No keep-alive: see the top of this file. */
 			req.keepConnection = 0;
 			FCGX_Finish_r(&req);
 			db_end_request(db);
 			served++;
 		}
-		sb_conn_end(app.slot);
+		sb_conn_end(board.slot);
 		if (limit > 0 && served >= limit) {
 			log_info("worker: recycling after %ld requests",
 			    served);

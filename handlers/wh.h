@@ -37,7 +37,7 @@ enum wh_status {
 };
 
 /*
- * Every SQL statement has a row here and its text in fcgi/db.c
+ * Every SQL statement has a row here and its text in db/db.c
  * (stmt_sql[]).  Checklist: a new statement needs both, and the schema it
  * reads lives in sql/migrations/.
  */

@@ -22,6 +22,7 @@ out=$(cd "$out" && pwd)
 
 stamp="$version $(cat "$top"/deps/libfcgi/*.patch "$top"/deps/libfcgi/fcgi_config.h "$0" | cksum)"
 if [ -f "$out/libfcgi.a" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ]; then
+	touch "$out/libfcgi.a"	# up to date, as make sees it too
 	exit 0
 fi
 echo "cxhook: building libfcgi $version with deps/libfcgi/*.patch" >&2

@@ -27,9 +27,9 @@
 #include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "fake_db.h"
 #include "handlers/wh.h"
 #include "lib/buf.h"
-#include "fake_db.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 

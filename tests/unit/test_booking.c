@@ -1,7 +1,7 @@
 /*
  * Unit tests for the booking handlers (handlers/h_booking.c) through the
  * handler seam: decoded requests in, the fake database of fake_db.h with
- * canned result sets shaped like fcgi/db.c's DB_LIST_SERVICES, DB_BOOK,
+ * canned result sets shaped like db/db.c's DB_LIST_SERVICES, DB_BOOK,
  * DB_BOOKING_STATUS and DB_BOOKING_CANCEL, a deterministic ctx.random,
  * and the encoded WebhookResponse out.
  *
@@ -21,10 +21,10 @@
 #include <json-c/json.h>
 
 #include "cx/cx.h"
-#include "handlers/wh.h"
-#include "lib/buf.h"
 #include "fake_db.h"
+#include "handlers/wh.h"
 #include "harness.h"
+#include "lib/buf.h"
 
 #define DEADLINE	123456789
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the configuration file (fcgi/config.c, docs/contract.md §2):
+ * Unit tests for the configuration file (config/config.c, docs/contract.md §2):
  * config_load() on files written to mkstemp() names under /tmp (removed
  * again), and parse_duration_ms()/parse_size() on their own.
  */
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fcgi/config.h"
+#include "config/config.h"
 #include "lib/log.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -727,7 +727,7 @@ test_parse_size(void **state)
 }
 
 /*
- * BUG: parse_duration_ms() and parse_size() (fcgi/config.c) accept NaN:
+ * BUG: parse_duration_ms() and parse_size() (config/config.c) accept NaN:
  * strtod() reads "nan", "v < 0" and "v > 1e15" are both false for NaN, so
  * "nanms" and "nanB" return 0 after converting NaN to int64_t, which is
  * undefined behaviour (INT64_MIN on x86-64).  config_load() happens to

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "cx/cx.h"
-#include "handlers/wh.h"
 #include "fake_db.h"
+#include "handlers/wh.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 

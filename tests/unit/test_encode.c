@@ -18,8 +18,8 @@
 #include <json-c/json.h>
 
 #include "cx/cx.h"
-#include "lib/buf.h"
 #include "fake_db.h"
+#include "lib/buf.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 

@@ -17,10 +17,10 @@
 #include <json-c/json.h>
 
 #include "cx/cx.h"
-#include "handlers/wh.h"
-#include "lib/buf.h"
 #include "fake_db.h"
+#include "handlers/wh.h"
 #include "harness.h"
+#include "lib/buf.h"
 
 #define DEADLINE	987654321
 

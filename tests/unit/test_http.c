@@ -1,5 +1,5 @@
 /*
- * Unit tests for the transport-free HTTP behaviour (fcgi/http.c, contract
+ * Unit tests for the transport-free HTTP behaviour (request/http.c, contract
  * §3): http_handle() driven with CGI variables, an in-memory body reader
  * that hands out a few bytes at a time, and the fake database of
  * fake_db.h.
@@ -17,13 +17,13 @@
 
 #include <json-c/json.h>
 
+#include "config/config.h"
 #include "cx/cx.h"
-#include "fcgi/config.h"
-#include "fcgi/db.h"
-#include "fcgi/http.h"
+#include "fake_db.h"
 #include "handlers/wh.h"
 #include "lib/buf.h"
-#include "fake_db.h"
+#include "lib/clock.h"
+#include "request/http.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define MiB		(1024 * 1024)

@@ -18,13 +18,13 @@
 #include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "fake_db.h"
+#include "fake_http.h"
 #include "handlers/wh.h"
+#include "harness.h"
 #include "lib/buf.h"
 #include "lib/clock.h"
 #include "lib/shcache.h"
-#include "fake_db.h"
-#include "fake_http.h"
-#include "harness.h"
 
 #define BASE_URL	"https://api.weatherapi.example/v1/current.json"
 #define PROMPT		"Which city would you like the weather for?"

@@ -18,7 +18,7 @@
 #include <unicode/ucal.h>
 #include <unicode/ustring.h>
 
-#include "fcgi/config.h"
+#include "config/config.h"
 #include "lib/xalloc.h"
 
 enum cf_type {

@@ -28,13 +28,13 @@
 
 #include <libpq-fe.h>
 
-#include "fcgi/config.h"
-#include "fcgi/db.h"
-#include "fcgi/outbox.h"
-#include "fcgi/pool.h"
-#include "fcgi/upstream.h"
+#include "config/config.h"
+#include "courier/courier.h"
+#include "db/db.h"
+#include "fcgi/child.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "upstream/upstream.h"
 
 /* Rows claimed at once, and how long a claimed row is ours. */
 #define BATCH		"10"
@@ -229,7 +229,7 @@ wait_for_work(PGconn *conn)
 }
 
 void
-outbox_run(const struct config *cfg, int master_pid)
+courier_run(const struct config *cfg, int master_pid)
 {
 	struct upstream	*u;
 	PGconn		*conn = NULL;

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fcgi/config.h"
-#include "fcgi/migrate.h"
+#include "cli/migrate.h"
+#include "cli/send.h"
+#include "config/config.h"
 #include "fcgi/pool.h"
-#include "fcgi/send.h"
 #include "lib/log.h"
 
 #define EX_USAGE	64

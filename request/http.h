@@ -14,8 +14,6 @@
 #include "lib/buf.h"
 
 struct config;
-struct scoreboard;
-struct sb_slot;
 struct shcache;
 struct http_ops;
 struct db;
@@ -42,6 +40,18 @@ struct http_out {
 	const char	*tag;		/* the route taken, for logs */
 };
 
+/*
+ * What the pipeline asks of whatever runs it (the pool's worker, or a
+ * test): to hear which route a request takes (the pool names it if its
+ * worker dies or is stuck), and the /status and /metrics reports.  Either
+ * may be NULL: no one to tell, and 404 for the reports.
+ */
+struct http_host {
+	void	(*route)(void *arg, const char *tag, const char *request_id);
+	void	(*report)(void *arg, bool metrics, struct buf *out);
+	void	*arg;
+};
+
 /* What a worker keeps across requests. */
 struct http_app {
 	const struct config	*cfg;
@@ -52,8 +62,7 @@ struct http_app {
 	struct shcache		*weather_cache;
 	void			(*random)(void *, size_t);
 	struct wh_settings	 settings;
-	struct scoreboard	*sb;	/* NULL outside a pool */
-	struct sb_slot		*slot;	/* this worker's, or NULL */
+	struct http_host	 host;
 	struct buf		 body;	/* reused request body buffer */
 };
 

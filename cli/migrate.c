@@ -15,8 +15,8 @@
 
 #include <libpq-fe.h>
 
-#include "fcgi/config.h"
-#include "fcgi/migrate.h"
+#include "cli/migrate.h"
+#include "config/config.h"
 
 /* pg_advisory_lock key: "cxhook" in ASCII, as a decimal bigint. */
 #define MIGRATE_LOCK	"27998412518420331"

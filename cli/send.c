@@ -19,7 +19,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-#include "fcgi/send.h"
+#include "cli/send.h"
 #include "lib/buf.h"
 
 #define EX_USAGE	64

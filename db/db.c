@@ -30,7 +30,7 @@
 
 #include <libpq-fe.h>
 
-#include "fcgi/db.h"
+#include "db/db.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 

@@ -12,10 +12,10 @@
 
 #include <curl/curl.h>
 
-#include "fcgi/upstream.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "upstream/upstream.h"
 
 #define UPSTREAM_MAX_BODY	(256 * 1024)
 

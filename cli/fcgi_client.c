@@ -16,7 +16,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "fcgi/send.h"
+#include "cli/send.h"
 #include "lib/buf.h"
 #include "lib/errf.h"
 

@@ -17,13 +17,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/config.h"
 #include "cx/cx.h"
-#include "fcgi/config.h"
-#include "fcgi/db.h"
-#include "fcgi/http.h"
-#include "fcgi/scoreboard.h"
 #include "handlers/wh.h"
+#include "lib/clock.h"
 #include "lib/log.h"
+#include "request/http.h"
 
 #define JSON_TYPE	"application/json; charset=utf-8"
 
@@ -276,10 +275,8 @@ webhook(struct http_app *app, const struct http_in *in, struct http_out *out)
 	    req.detect_intent_response_id.len);
 	route = route_find(&req);
 	out->tag = route->key[0] != '\0' ? route->key : "default";
-	if (app->slot != NULL) {
-		sb_set_tag(app->slot, out->tag);
-		sb_set_request(app->slot, log_request());
-	}
+	if (app->host.route != NULL)
+		app->host.route(app->host.arg, out->tag, log_request());
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.req = &req;
 	ctx.resp = cx_response_new();
@@ -321,23 +318,21 @@ healthz(struct http_app *app, const struct http_in *in, struct http_out *out)
 	}
 }
 
-/* GET /status and /metrics: the pool as the scoreboard sees it. */
+/* GET /status and /metrics: the pool as its host reports it. */
 static void
 pool_report(struct http_app *app, const struct http_in *in, bool metrics,
     struct http_out *out)
 {
 	if (check_auth(app->cfg, in->authorization, out) == -1)
 		return;
-	if (app->sb == NULL) {
-		error_out(out, 404, "no pool scoreboard");
+	if (app->host.report == NULL) {
+		error_out(out, 404, "no pool to report on");
 		return;
 	}
 	out->status = 200;
-	if (metrics) {
+	if (metrics)
 		out->content_type = "text/plain; version=0.0.4; charset=utf-8";
-		sb_metrics(app->sb, now_us(), &out->body);
-	} else
-		sb_status_json(app->sb, now_us(), &out->body);
+	app->host.report(app->host.arg, metrics, &out->body);
 }
 
 static bool
@@ -350,13 +345,13 @@ is_get(const char *m, struct http_out *out)
 	return false;
 }
 
-/* Names the endpoint in the answer and, for the master, in the scoreboard. */
+/* Names the endpoint in the answer and to the host. */
 static void
 endpoint(struct http_app *app, struct http_out *out, const char *name)
 {
 	out->tag = name;
-	if (app->slot != NULL)
-		sb_set_tag(app->slot, name);
+	if (app->host.route != NULL)
+		app->host.route(app->host.arg, name, "");
 }
 
 void
