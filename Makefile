@@ -143,6 +143,8 @@ check-headers:
 	@! grep -nE '#include [<"](fcgiapp|libpq-fe|curl/curl|systemd/[a-z-]*)\.h' \
 	    $(foreach d,$(CORE_DIRS),$(d)/*.h $(d)/*.c) \
 	    || { echo "check-headers: transport headers in the core ($(CORE_DIRS))"; exit 1; }
+	@! grep -nE '#include [<"](json-c/[a-z_]*|cx/json)\.h' handlers/*.[ch] request/*.[ch] \
+	    || { echo "check-headers: json-c past cx/ (handlers build answers with cx_resp_*)"; exit 1; }
 	@echo "check-headers: $(words $(HEADERS)) headers compile alone"
 
 check-unit: unit-tests

@@ -5,7 +5,8 @@
  *
  * json-c stays behind this header: handlers read request fields through
  * struct cx_str and struct cx_value and build answers through the cx_resp_*
- * calls, and never touch a reference count.
+ * calls, and never see a json-c type or touch a reference count.  The few
+ * calls that take a json-c object are cx/'s own (cx/json.h).
  *
  * Ownership: a decoded struct cx_request owns its parsed JSON tree; every
  * cx_str and cx_value taken from it is borrowed and valid until
@@ -17,7 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct json_object;
+/* A JSON value inside cx/ (json-c's, out of the handlers' sight). */
+struct cx_json;
 struct buf;
 
 /* Nesting deeper than this is refused unparsed (docs/contract.md §3). */
@@ -58,8 +60,8 @@ enum cx_type {
 };
 
 struct cx_value {
-	struct json_object	*j;
-	bool			 present;
+	struct cx_json	*j;
+	bool		 present;
 };
 
 enum cx_type	cx_value_type(struct cx_value);
@@ -98,7 +100,7 @@ enum cx_query {
 };
 
 struct cx_request {
-	struct json_object	*root;		/* owned */
+	struct cx_json		*root;		/* owned */
 
 	struct cx_str		 detect_intent_response_id;
 	struct cx_str		 tag;		/* fulfillmentInfo.tag */
@@ -180,7 +182,7 @@ bool	cx_date_valid(const struct cx_date *);	/* Feb 30 is not */
  * writable and NUL-terminated at body[len].
  */
 struct cx_doc {
-	struct json_object	*root;
+	struct cx_json	*root;
 };
 
 int		cx_doc_parse(char *body, size_t len, struct cx_doc *,
@@ -204,11 +206,7 @@ void			 cx_response_free(struct cx_response *);
 /* A text message (a printf format; the result must be valid UTF-8). */
 void	cx_resp_say(struct cx_response *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-/* A custom payload message; takes ownership of the JSON object. */
-void	cx_resp_payload(struct cx_response *, struct json_object *);
-/* A liveAgentHandoff message; takes ownership of metadata (may be NULL). */
-void	cx_resp_handoff(struct cx_response *, struct json_object *metadata);
-/* The same, with metadata {"reason": reason, "sentimentScore": score}. */
+/* A liveAgentHandoff message, metadata {"reason": reason, "sentimentScore": score}. */
 void	cx_resp_handoff_reason(struct cx_response *, const char *reason,
 	    double score);
 void	cx_resp_merge(struct cx_response *, enum cx_merge);
@@ -226,9 +224,6 @@ void	cx_resp_set_int(struct cx_response *, const char *, long);
 void	cx_resp_set_double(struct cx_response *, const char *, double);
 void	cx_resp_set_bool(struct cx_response *, const char *, bool);
 void	cx_resp_set_null(struct cx_response *, const char *);
-/* Takes ownership of value (NULL means JSON null). */
-void	cx_resp_set_json(struct cx_response *, const char *,
-	    struct json_object *);
 bool	cx_resp_has_param(const struct cx_response *, const char *);
 
 /* pageInfo.formInfo.parameterInfo[]: state (and optionally a new value). */
@@ -237,8 +232,6 @@ void	cx_resp_form_param(struct cx_response *, const char *name,
 
 void	cx_resp_target_page(struct cx_response *, const char *);
 void	cx_resp_target_flow(struct cx_response *, const char *);
-/* The response-level payload (QueryResult.webhookPayloads); takes ownership. */
-void	cx_resp_webhook_payload(struct cx_response *, struct json_object *);
 
 size_t	cx_resp_n_messages(const struct cx_response *);
 

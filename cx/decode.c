@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "cx/json.h"
 #include "cx/json_strict.h"
 #include "lib/xalloc.h"
 
@@ -257,7 +257,7 @@ decode_intent(json_object *root, struct cx_request *req, struct cx_err *err)
 		return 0;
 	if (check_intent_params(params, err) == -1)
 		return -1;
-	req->intent_params.j = params;
+	req->intent_params.j = cx_wrap(params);
 	req->intent_params.present = true;
 	return 0;
 }
@@ -319,7 +319,7 @@ decode_form_param(json_object *o, size_t i, struct cx_form_param *fp,
 	    parse_state(state, path, &fp->state, err) == -1)
 		return -1;
 	fp->value.present = json_object_object_get_ex(o, "value", &value);
-	fp->value.j = value;
+	fp->value.j = cx_wrap(value);
 	return 0;
 }
 
@@ -379,7 +379,7 @@ decode_session(json_object *root, struct cx_request *req, struct cx_err *err)
 	    get_object(info, &F_PARAMS, "sessionInfo.", &params, err) == -1)
 		return -1;
 	if (params != NULL) {
-		req->session_params.j = params;
+		req->session_params.j = cx_wrap(params);
 		req->session_params.present = true;
 	}
 	return 0;
@@ -414,7 +414,7 @@ decode_misc(json_object *root, struct cx_request *req, struct cx_err *err)
 	    get_object(root, &F_SENT, "", &sent, err) == -1)
 		return -1;
 	if (payload != NULL) {
-		req->payload.j = payload;
+		req->payload.j = cx_wrap(payload);
 		req->payload.present = true;
 	}
 	if (sent != NULL) {
@@ -499,7 +499,7 @@ cx_decode(char *body, size_t len, struct cx_request *req, struct cx_err *err)
 		json_object_put(root);
 		return fail(err, "body is not a JSON object");
 	}
-	req->root = root;
+	req->root = cx_wrap(root);
 	if (decode_misc(root, req, err) == -1 ||
 	    decode_query(root, req, err) == -1 ||
 	    decode_intent(root, req, err) == -1 ||
@@ -514,7 +514,7 @@ cx_decode(char *body, size_t len, struct cx_request *req, struct cx_err *err)
 void
 cx_request_free(struct cx_request *req)
 {
-	json_object_put(req->root);
+	json_object_put(cx_j(req->root));
 	free(req->form_params);
 	memset(req, 0, sizeof(*req));
 }

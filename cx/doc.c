@@ -5,9 +5,9 @@
  */
 #include <stdio.h>
 
-#include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "cx/json.h"
 #include "cx/json_strict.h"
 
 int
@@ -22,7 +22,7 @@ cx_doc_parse(char *body, size_t len, struct cx_doc *doc, struct cx_err *err)
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
 	}
-	doc->root = json_tokener_parse_ex(tok, body, (int)len);
+	doc->root = cx_wrap(json_tokener_parse_ex(tok, body, (int)len));
 	json_tokener_free(tok);
 	if (doc->root == NULL) {
 		snprintf(err->msg, sizeof(err->msg), "not a JSON object");
@@ -42,6 +42,6 @@ cx_doc_root(const struct cx_doc *doc)
 void
 cx_doc_free(struct cx_doc *doc)
 {
-	json_object_put(doc->root);
+	json_object_put(cx_j(doc->root));
 	doc->root = NULL;
 }

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "cx/json.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 

@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-#include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "cx/json.h"
 #include "cx/rich.h"
 #include "lib/xalloc.h"
 

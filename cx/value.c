@@ -6,9 +6,9 @@
 #include <math.h>
 #include <string.h>
 
-#include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "cx/json.h"
 
 bool
 cx_str_eq(struct cx_str s, const char *lit)
@@ -80,7 +80,7 @@ cx_value_type(struct cx_value v)
 {
 	if (!v.present)
 		return CX_ABSENT;
-	switch (json_object_get_type(v.j)) {
+	switch (json_object_get_type(cx_j(v.j))) {
 	case json_type_null:
 		return CX_NULL;
 	case json_type_boolean:
@@ -109,8 +109,8 @@ cx_value_str(struct cx_value v, struct cx_str *out)
 {
 	if (cx_value_type(v) != CX_STRING)
 		return false;
-	out->p = json_object_get_string(v.j);
-	out->len = (size_t)json_object_get_string_len(v.j);
+	out->p = json_object_get_string(cx_j(v.j));
+	out->len = (size_t)json_object_get_string_len(cx_j(v.j));
 	return true;
 }
 
@@ -119,7 +119,7 @@ cx_value_num(struct cx_value v, double *out)
 {
 	if (cx_value_type(v) != CX_NUMBER)
 		return false;
-	*out = json_object_get_double(v.j);
+	*out = json_object_get_double(cx_j(v.j));
 	return isfinite(*out);
 }
 
@@ -128,7 +128,7 @@ cx_value_bool(struct cx_value v, bool *out)
 {
 	if (cx_value_type(v) != CX_BOOL)
 		return false;
-	*out = json_object_get_boolean(v.j);
+	*out = json_object_get_boolean(cx_j(v.j));
 	return true;
 }
 
@@ -139,8 +139,8 @@ cx_value_get(struct cx_value v, const char *name)
 	json_object	*m;
 
 	if (cx_value_type(v) == CX_OBJECT &&
-	    json_object_object_get_ex(v.j, name, &m)) {
-		r.j = m;
+	    json_object_object_get_ex(cx_j(v.j), name, &m)) {
+		r.j = cx_wrap(m);
 		r.present = true;
 	}
 	return r;
@@ -151,7 +151,7 @@ cx_value_len(struct cx_value v)
 {
 	if (cx_value_type(v) != CX_ARRAY)
 		return 0;
-	return json_object_array_length(v.j);
+	return json_object_array_length(cx_j(v.j));
 }
 
 struct cx_value
@@ -160,7 +160,7 @@ cx_value_at(struct cx_value v, size_t i)
 	struct cx_value	r = { NULL, false };
 
 	if (i < cx_value_len(v)) {
-		r.j = json_object_array_get_idx(v.j, i);
+		r.j = cx_wrap(json_object_array_get_idx(cx_j(v.j), i));
 		r.present = true;
 	}
 	return r;

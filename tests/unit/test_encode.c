@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "cx/json.h"
 #include "fake_db.h"
 #include "lib/buf.h"
 

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "cx/json.h"
 #include "fake_db.h"
 #include "handlers/wh.h"
 #include "harness.h"
