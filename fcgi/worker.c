@@ -176,7 +176,6 @@ serve_one(struct http_app *app, struct board *b, FCGX_Request *r)
 	log_debug("%s %s %d %lldms", in.method != NULL ? in.method : "-",
 	    out.tag != NULL ? out.tag : "-", out.status,
 	    (long long)(now_ms() - in.started_ms));
-	log_set_request(NULL, 0);
 	http_out_clear(&out);
 }
 
@@ -365,6 +364,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 			break;
 		}
 		sb_conn_begin(board.slot, now_us());
+		log_request_begin();
 		if (read_request(&req, fd)) {
 			serve_one(&app, &board, &req);
 			/* No keep-alive: see the top of this file. */
@@ -373,6 +373,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 			db_end_request(db);
 			served++;
 		}
+		log_request_end();
 		sb_conn_end(board.slot);
 		if (limit > 0 && served >= limit) {
 			log_info("worker: recycling after %ld requests",

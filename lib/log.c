@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,14 @@
 #define REPEAT_SLOTS	16
 
 static enum log_level	 cur_level = LOG_LVL_INFO;
-static char		 cur_request[REQ_MAX + 1];
+
+/* The request context (log.h), and its rendering as a line's prefix. */
+static struct {
+	char	id[REQ_MAX + 1];
+	char	session[9];
+	char	tag[33];
+	char	prefix[REQ_MAX + 64];
+} cur;
 static int64_t		 repeat_ms = LOG_REPEAT_MS;
 static unsigned		 repeat_burst = LOG_REPEAT_BURST;
 
@@ -85,22 +93,88 @@ log_set_repeat(int64_t window_ms, unsigned burst)
 const char *
 log_request(void)
 {
-	return cur_request;
+	return cur.id;
 }
 
-void
-log_set_request(const char *id, size_t len)
+/* Letters, digits, '-', '_' and '.' of src, at most outsz - 1 of them. */
+static void
+keep_plain(char *out, size_t outsz, const char *src, size_t len)
 {
 	size_t	i, n = 0;
 
-	for (i = 0; id != NULL && i < len && n < REQ_MAX; i++) {
-		char	c = id[i];
+	for (i = 0; src != NULL && i < len && n + 1 < outsz; i++) {
+		char	c = src[i];
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_')
-			cur_request[n++] = c;
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')
+			out[n++] = c;
 	}
-	cur_request[n] = '\0';
+	out[n] = '\0';
+}
+
+static void
+render(void)
+{
+	size_t	n = 0;
+
+	cur.prefix[0] = '\0';
+	if (cur.id[0] != '\0')
+		n += (size_t)snprintf(cur.prefix + n, sizeof(cur.prefix) - n,
+		    " req %s", cur.id);
+	if (cur.session[0] != '\0' && n < sizeof(cur.prefix))
+		n += (size_t)snprintf(cur.prefix + n, sizeof(cur.prefix) - n,
+		    " sess %s", cur.session);
+	if (cur.tag[0] != '\0' && n < sizeof(cur.prefix))
+		n += (size_t)snprintf(cur.prefix + n, sizeof(cur.prefix) - n,
+		    " tag %s", cur.tag);
+	/* " req X ..." becomes "[req X ...] " */
+	if (n > 0 && n + 3 <= sizeof(cur.prefix)) {
+		cur.prefix[0] = '[';
+		memcpy(cur.prefix + n, "] ", 3);
+	}
+}
+
+void
+log_request_begin(void)
+{
+	memset(&cur, 0, sizeof(cur));
+}
+
+/*
+ * FNV-1a: a short name for a session, to follow it through the log
+ * without writing it there; not a secret, so no need for more.
+ */
+void
+log_request_ids(const char *response_id, size_t idlen, const char *session,
+    size_t sesslen)
+{
+	uint32_t	h = 2166136261u;
+	size_t		i;
+
+	keep_plain(cur.id, sizeof(cur.id), response_id, idlen);
+	cur.session[0] = '\0';
+	if (session != NULL && sesslen > 0) {
+		for (i = 0; i < sesslen; i++) {
+			h ^= (unsigned char)session[i];
+			h *= 16777619u;
+		}
+		snprintf(cur.session, sizeof(cur.session), "%08x", h);
+	}
+	render();
+}
+
+void
+log_request_tag(const char *tag)
+{
+	keep_plain(cur.tag, sizeof(cur.tag), tag, tag != NULL ? strlen(tag) :
+	    0);
+	render();
+}
+
+void
+log_request_end(void)
+{
+	memset(&cur, 0, sizeof(cur));
 }
 
 /* Control characters (newlines, tabs) become one space; no trailing ones. */
@@ -223,9 +297,7 @@ vlog(enum log_level l, int with_errno, bool counted, const char *fmt,
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
 	}
 	flatten(msg);
-	snprintf(line, sizeof(line), "%s%s%s%s", cur_request[0] != '\0' ?
-	    "[req " : "", cur_request, cur_request[0] != '\0' ? "] " : "",
-	    msg);
+	snprintf(line, sizeof(line), "%s%s", cur.prefix, msg);
 	if (!counted || first_in_window(fmt, l, line))
 		emit(l, line, "");
 	errno = saved;

@@ -5,9 +5,12 @@
  * What an operator can read:
  *  - every event is one line: control characters in a message (libpq's
  *    errors span several lines) become spaces;
- *  - lines carry the pid, and, while a request is being handled, its
- *    request id ("[req ID]"), so that one conversation turn can be
- *    followed through the pool's interleaved output;
+ *  - lines carry the pid (the worker), and, from the moment a request is
+ *    accepted until it is done, the request's context: its request id,
+ *    a short hash of its session and the route it took
+ *    ("[req ID sess 1a2b3c4d tag weather]"), so that one conversation turn,
+ *    and one conversation, can be followed through the pool's
+ *    interleaved output;
  *  - a call site (debug lines aside) prints at most LOG_REPEAT_BURST
  *    lines in LOG_REPEAT_MS: the lines past those are counted, and the
  *    last of them is printed with the count when the window has passed
@@ -34,11 +37,20 @@ void	log_set_level(enum log_level);
 int	log_parse_level(const char *, enum log_level *);
 int	log_enabled(enum log_level);
 /*
- * The request the following lines belong to, or NULL between requests.
- * Only letters, digits, '-' and '_' are kept, at most 64 of them.
+ * The request context.  log_request_begin() opens it when a connection is
+ * accepted (empty), the pipeline fills it as it learns the request's ids
+ * (after decoding) and its route, and log_request_end() closes it when the
+ * request is done: one place each.  Ids keep only letters, digits, '-',
+ * '_' and '.' (at most 64); the session is kept as an 8-digit hash of its
+ * whole path, never itself (an integrator may have made it of a phone
+ * number).
  */
-void	log_set_request(const char *id, size_t len);
-/* The request id now in force ("" between requests). */
+void	log_request_begin(void);
+void	log_request_ids(const char *response_id, size_t idlen,
+	    const char *session, size_t sesslen);
+void	log_request_tag(const char *tag);
+void	log_request_end(void);
+/* The request id in force ("" outside a request, or before its decoding). */
 const char *log_request(void);
 /* Prints the counts of repeats whose window has passed. */
 void	log_flush(void);

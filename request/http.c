@@ -271,10 +271,11 @@ webhook(struct http_app *app, const struct http_in *in, struct http_out *out)
 		return;
 	}
 	/* Every line logged from here on names this conversation turn. */
-	log_set_request(req.detect_intent_response_id.p,
-	    req.detect_intent_response_id.len);
+	log_request_ids(req.detect_intent_response_id.p,
+	    req.detect_intent_response_id.len, req.session.p, req.session.len);
 	route = route_find(&req);
 	out->tag = route->key[0] != '\0' ? route->key : "default";
+	log_request_tag(out->tag);
 	if (app->host.route != NULL)
 		app->host.route(app->host.arg, out->tag, log_request());
 	memset(&ctx, 0, sizeof(ctx));
@@ -350,6 +351,7 @@ static void
 endpoint(struct http_app *app, struct http_out *out, const char *name)
 {
 	out->tag = name;
+	log_request_tag(name);
 	if (app->host.route != NULL)
 		app->host.route(app->host.arg, name, "");
 }

@@ -5,6 +5,7 @@ deadline, and the workers recover by themselves."""
 import concurrent.futures
 import contextlib
 import os
+import re
 import time
 
 import pytest
@@ -140,6 +141,17 @@ def test_database_down_at_start(cxhook_bin, workdir):
         assert h.status == 503, h
         r = post_json(ws.url, webhook_request(tag="no-such-tag"))
         assert TEXT_DEFAULT in texts_of(check_webhook_response(r, "default, no database")), r
+        # The request's context is on its lines: its id, its session (as a
+        # hash), its route; and the master's and the idle workers' lines
+        # carry none.
+        rid = BALANCE["detectIntentResponseId"]
+        lines = [ln for ln in p.log.read_text().splitlines()
+                 if "database: cannot connect" in ln and f"[req {rid} " in ln]
+        assert lines, p.log.read_text()[-2000:]
+        assert re.search(rf"\[req {rid} sess [0-9a-f]{{8}} tag database-query\] ", lines[0]), lines[0]
+        assert "it-session" not in lines[0], lines[0]
+        h_lines = [ln for ln in p.log.read_text().splitlines() if "[tag healthz]" in ln]
+        assert h_lines, "the /healthz probe's database error names its route"
     finally:
         if ws:
             ws.proc.stop()

@@ -33,7 +33,7 @@ setup(void **state)
 	c->saved = dup(2);
 	dup2(fileno(c->fp), 2);
 	log_set_level(LOG_LVL_INFO);
-	log_set_request(NULL, 0);
+	log_request_end();
 	log_set_repeat(LOG_REPEAT_MS, LOG_REPEAT_BURST);
 	*state = c;
 	return 0;
@@ -101,26 +101,70 @@ test_one_line(void **state)
 	assert_non_null(strstr(out, ": a b [31mc\n"));
 }
 
+/* From accept to the end of a request, every line names it. */
 static void
-test_request_id(void **state)
+test_request_context(void **state)
 {
 	struct capture	*c = *state;
 	const char	*out;
 	static const char id[] = "3f2a-b7\n<script> x_9";
+	static const char session[] =
+	    "projects/p/locations/global/agents/a/sessions/+4915112345678";
 
-	log_set_request(id, sizeof(id) - 1);
+	log_request_begin();
+	log_warnx("before decoding");
+	assert_non_null(strstr(logged(c), "warn: before decoding\n"));
+	log_request_ids(id, sizeof(id) - 1, session, sizeof(session) - 1);
 	assert_string_equal(log_request(), "3f2a-b7scriptx_9");
+	log_request_tag("booking.create");
 	log_warnx("first");
 	log_info("second");
 	out = logged(c);
 	assert_int_equal(count_lines(out), 2);
-	assert_non_null(strstr(out, "warn: [req 3f2a-b7scriptx_9] first\n"));
-	assert_non_null(strstr(out, "info: [req 3f2a-b7scriptx_9] second\n"));
-	log_set_request(NULL, 0);
+	assert_non_null(strstr(out, "warn: [req 3f2a-b7scriptx_9 sess "));
+	assert_non_null(strstr(out, " tag booking.create] first\n"));
+	assert_non_null(strstr(out, " tag booking.create] second\n"));
+	/* The session only as a hash: never the session, nor its digits. */
+	assert_null(strstr(out, "4915112345678"));
+	assert_null(strstr(out, "sessions/"));
+	log_request_end();
 	log_warnx("between requests");
 	out = logged(c);
 	assert_null(strstr(out, "[req"));
 	assert_string_equal(log_request(), "");
+
+	/* Only what is known is shown: a route but no ids (a /healthz). */
+	log_request_begin();
+	log_request_tag("healthz");
+	log_warnx("database down");
+	assert_non_null(strstr(logged(c), "warn: [tag healthz] database down\n"));
+	log_request_end();
+}
+
+/* The same session always hashes the same: one conversation, one name. */
+static void
+test_session_hash_stable(void **state)
+{
+	struct capture	*c = *state;
+	char		 first[256], *p;
+	const char	*out;
+
+	log_request_begin();
+	log_request_ids("a", 1, "projects/x/sessions/s1", 22);
+	log_warnx("one");
+	out = logged(c);
+	p = strstr(out, "sess ");
+	assert_non_null(p);
+	snprintf(first, sizeof(first), "%.13s", p);
+	log_request_end();
+	log_request_begin();
+	log_request_ids("b", 1, "projects/x/sessions/s1", 22);
+	log_warnx("two");
+	assert_non_null(strstr(logged(c), first));
+	log_request_ids("b", 1, "projects/x/sessions/s2", 22);
+	log_warnx("three");
+	assert_null(strstr(logged(c), first));
+	log_request_end();
 }
 
 static void
@@ -177,7 +221,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_one_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_request_id, setup,
+		cmocka_unit_test_setup_teardown(test_request_context, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_session_hash_stable, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_repeats_counted, setup,
 		    teardown),
