@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "handlers/wh.h"
+#include "lib/log.h"
 
 void
 db_rows_clear(struct db_rows *r)
@@ -68,6 +69,8 @@ wh_apology(struct cx_response *resp, enum wh_status st)
 	cx_resp_say(resp, "%s", apologies[st].say);
 	cx_resp_set_bool(resp, "error_occurred", true);
 	cx_resp_set_str(resp, "error_code", apologies[st].code);
+	/* With the request's context (lib/log.h): who heard it, and why. */
+	log_info("answered with an apology: %s", apologies[st].code);
 }
 
 /*

@@ -150,6 +150,9 @@ def test_database_down_at_start(cxhook_bin, workdir):
         assert lines, p.log.read_text()[-2000:]
         assert re.search(rf"\[req {rid} sess [0-9a-f]{{8}} tag database-query\] ", lines[0]), lines[0]
         assert "it-session" not in lines[0], lines[0]
+        # And the apology the caller heard is tied to the same turn.
+        assert re.search(rf"\[req {rid} sess [0-9a-f]{{8}} tag database-query\] "
+                         r"answered with an apology: database_unavailable", p.log.read_text())
         h_lines = [ln for ln in p.log.read_text().splitlines() if "[tag healthz]" in ln]
         assert h_lines, "the /healthz probe's database error names its route"
     finally:
