@@ -67,6 +67,9 @@ MIGRATIONS	:= $(sort $(wildcard sql/migrations/*.sql))
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_LIBS	 = $(CORE_LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+# Pure data of the edges that the unit tests may link beside the core:
+# the table of SQL statements, which needs no libpq (check-seams checks).
+UNIT_EDGE_OBJ	:= $(BUILD)/db/stmt.o
 
 .PHONY: all deps test unit-tests check-unit check-integration check-valgrind \
 	check-sanitize check-headers check-seams fuzz bench run install clean
@@ -108,28 +111,29 @@ $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c | $(LIBFCGI)
 
 unit-tests: $(UNIT_BIN)
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_LIB) $(UNIT_EDGE_OBJ) \
+    $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Wno-missing-declarations \
-	    -o $@ $< $(CORE_LIB) $(ALL_LDFLAGS) $(UNIT_LIBS)
+	    -o $@ $< $(UNIT_EDGE_OBJ) $(CORE_LIB) $(ALL_LDFLAGS) $(UNIT_LIBS)
 
 # The seam is a link boundary.  The unit tests are linked above with the
-# core library and CORE_PKGS alone; and no member of the library, linked
-# by a test or not, may want a symbol that libfcgi, libpq, libcurl or
-# libsystemd defines.
+# core library (and UNIT_EDGE_OBJ) and CORE_PKGS alone; and no member of
+# the library, linked by a test or not, nor UNIT_EDGE_OBJ, may want a
+# symbol that libfcgi, libpq, libcurl or libsystemd defines.
 SEAM_LIBS	:= $(LIBFCGI) $(foreach p,$(EDGE_PKGS),$(shell $(PKG_CONFIG) \
 		   --variable=libdir $(p) 2>/dev/null)/lib$(patsubst lib%,%,$(p)).so)
 
-check-seams: $(CORE_LIB) $(UNIT_BIN)
-	@nm -u $(CORE_LIB) | awk 'NF == 2 { print $$2 }' | sort -u >$(BUILD)/core.undefined
+check-seams: $(CORE_LIB) $(UNIT_EDGE_OBJ) $(UNIT_BIN)
+	@nm -u $(CORE_LIB) $(UNIT_EDGE_OBJ) | awk 'NF == 2 { print $$2 }' | sort -u >$(BUILD)/core.undefined
 	@for l in $(SEAM_LIBS); do case $$l in *.a) nm --defined-only $$l ;; \
 	    *) nm -D --defined-only $$l ;; esac; done \
 	    | awk 'NF == 3 && $$2 ~ /^[TDBRW]$$/ { sub(/@.*/, "", $$3); print $$3 }' \
 	    | sort -u >$(BUILD)/edge.defined
 	@test -s $(BUILD)/edge.defined || { echo "check-seams: no edge symbols found"; exit 1; }
 	@if comm -12 $(BUILD)/core.undefined $(BUILD)/edge.defined | grep .; then \
-		echo "check-seams: the core library ($(CORE_DIRS)) wants the symbols above"; exit 1; fi
-	@echo "check-seams: $(words $(CORE_OBJ)) core objects, $(words $(UNIT_BIN)) unit tests: no libfcgi, libpq, libcurl or libsystemd"
+		echo "check-seams: the core library ($(CORE_DIRS)) or $(UNIT_EDGE_OBJ) wants the symbols above"; exit 1; fi
+	@echo "check-seams: $(words $(CORE_OBJ)) core objects, $(words $(UNIT_EDGE_OBJ)) pure edge object, $(words $(UNIT_BIN)) unit tests: no libfcgi, libpq, libcurl or libsystemd"
 
 # Every header compiles on its own, and the handler seam stays free of the
 # transport libraries (so handlers/ builds and tests without them).

@@ -8,78 +8,65 @@
  * A migration whose file changed after it was applied stops the run: the
  * database no longer matches what the files describe, and a person must
  * decide what to do.
+ *
+ * The database is reached through db/ like the workers' (application_name
+ * "cxhook-migrate", errors logged by statement name; the statements are
+ * the DB_MIGRATE_* rows of db/stmt.c).  The connection must be made
+ * within [database] connect_timeout, and is never remade: the lock and an
+ * open transaction would be lost with it.  The statements have no
+ * deadline: the lock waits for another runner however long its
+ * migrations take, and a migration takes what it takes (an interrupted
+ * run leaves its transaction to be rolled back by PostgreSQL).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "cli/migrate.h"
 #include "config/config.h"
-
-/* pg_advisory_lock key: "cxhook" in ASCII, as a decimal bigint. */
-#define MIGRATE_LOCK	"27998412518420331"
+#include "db/db.h"
 
 #define EX_DATAERR	65
 #define EX_UNAVAILABLE	69
 #define EX_SOFTWARE	70
 
-static const char create_table[] =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    "  name text PRIMARY KEY,"
-    "  checksum text NOT NULL,"
-    "  applied_at timestamptz NOT NULL DEFAULT now())";
-
 static bool
-run_ok(PGconn *conn, const char *sql)
+run(struct db *db, int stmt, const char *const *params, int nparams,
+    struct db_rows *out)
 {
-	PGresult	*res = PQexec(conn, sql);
-	ExecStatusType	 st = PQresultStatus(res);
-	bool		 ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-
-	if (!ok)
-		fprintf(stderr, "cxhook migrate: %s", PQresultErrorMessage(res));
-	PQclear(res);
-	return ok;
+	return db_run(db, stmt, params, nparams, out, DB_NO_DEADLINE) == WH_OK;
 }
 
 static bool
-checksum(PGconn *conn, const struct migration *mg, char *out, size_t outsz)
+checksum(struct db *db, const struct migration *mg, char *out, size_t outsz)
 {
 	const char	*params[1] = { mg->sql };
-	PGresult	*res;
+	struct db_rows	 rows;
 	bool		 ok;
 
-	res = PQexecParams(conn, "SELECT encode(sha256(convert_to($1, "
-	    "'UTF8')), 'hex')", 1, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (!run(db, DB_MIGRATE_CHECKSUM, params, 1, &rows))
+		return false;
+	ok = rows.nrows == 1 && db_cell(&rows, 0, 0) != NULL;
 	if (ok)
-		snprintf(out, outsz, "%s", PQgetvalue(res, 0, 0));
-	else
-		fprintf(stderr, "cxhook migrate: %s", PQresultErrorMessage(res));
-	PQclear(res);
+		snprintf(out, outsz, "%s", db_cell(&rows, 0, 0));
+	db_rows_clear(&rows);
 	return ok;
 }
 
 /* The recorded checksum of an applied migration, or "" when pending. */
 static bool
-recorded(PGconn *conn, const char *name, char *out, size_t outsz)
+recorded(struct db *db, const char *name, char *out, size_t outsz)
 {
 	const char	*params[1] = { name };
-	PGresult	*res;
-	bool		 ok;
+	struct db_rows	 rows;
 
-	res = PQexecParams(conn, "SELECT checksum, applied_at::text FROM "
-	    "schema_migrations WHERE name = $1", 1, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 	out[0] = '\0';
-	if (ok && PQntuples(res) == 1)
-		snprintf(out, outsz, "%s", PQgetvalue(res, 0, 0));
-	if (!ok)
-		fprintf(stderr, "cxhook migrate: %s", PQresultErrorMessage(res));
-	PQclear(res);
-	return ok;
+	if (!run(db, DB_MIGRATE_RECORDED, params, 1, &rows))
+		return false;
+	if (rows.nrows == 1)
+		snprintf(out, outsz, "%s", db_cell(&rows, 0, 0));
+	db_rows_clear(&rows);
+	return true;
 }
 
 /*
@@ -87,36 +74,26 @@ recorded(PGconn *conn, const char *name, char *out, size_t outsz)
  * crash can never leave a migration applied but unrecorded.
  */
 static bool
-apply(PGconn *conn, const struct migration *mg, const char *sum)
+apply(struct db *db, const struct migration *mg, const char *sum)
 {
 	const char	*params[2] = { mg->name, sum };
-	PGresult	*res;
 	bool		 ok;
 
-	if (!run_ok(conn, "BEGIN"))
+	if (!run(db, DB_BEGIN, NULL, 0, NULL))
 		return false;
-	ok = run_ok(conn, mg->sql);
-	if (ok) {
-		res = PQexecParams(conn, "INSERT INTO schema_migrations (name, "
-		    "checksum) VALUES ($1, $2)", 2, NULL, params, NULL, NULL,
-		    0);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		if (!ok)
-			fprintf(stderr, "cxhook migrate: %s",
-			    PQresultErrorMessage(res));
-		PQclear(res);
-	}
+	ok = db_run_script(db, mg->name, mg->sql, DB_NO_DEADLINE) == WH_OK &&
+	    run(db, DB_MIGRATE_RECORD, params, 2, NULL);
 	if (!ok) {
-		run_ok(conn, "ROLLBACK");
+		run(db, DB_ROLLBACK, NULL, 0, NULL);
 		fprintf(stderr, "cxhook migrate: %s was not applied\n",
 		    mg->name);
 		return false;
 	}
-	return run_ok(conn, "COMMIT");
+	return run(db, DB_COMMIT, NULL, 0, NULL);
 }
 
 static int
-migrate_all(PGconn *conn, bool status_only)
+migrate_all(struct db *db, bool status_only)
 {
 	char	sum[80], have[80];
 	size_t	i;
@@ -125,8 +102,8 @@ migrate_all(PGconn *conn, bool status_only)
 	for (i = 0; i < n_migrations; i++) {
 		const struct migration *mg = &migrations[i];
 
-		if (!checksum(conn, mg, sum, sizeof(sum)) ||
-		    !recorded(conn, mg->name, have, sizeof(have)))
+		if (!checksum(db, mg, sum, sizeof(sum)) ||
+		    !recorded(db, mg->name, have, sizeof(have)))
 			return EX_SOFTWARE;
 		if (have[0] != '\0' && strcmp(have, sum) != 0) {
 			fprintf(stderr, "cxhook migrate: %s was changed after "
@@ -143,7 +120,7 @@ migrate_all(PGconn *conn, bool status_only)
 		if (have[0] != '\0')
 			continue;
 		printf("applying %s\n", mg->name);
-		if (!apply(conn, mg, sum))
+		if (!apply(db, mg, sum))
 			return EX_SOFTWARE;
 	}
 	if (status_only)
@@ -156,23 +133,22 @@ migrate_all(PGconn *conn, bool status_only)
 int
 migrate_run(const struct config *cfg, bool status_only)
 {
-	PGconn	*conn;
-	int	 rc;
+	struct db	*db;
+	int		 rc;
 
-	conn = PQconnectdb(cfg->conninfo);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "cxhook migrate: %s", PQerrorMessage(conn));
-		PQfinish(conn);
+	db = db_open(cfg->conninfo, cfg->connect_timeout_ms, DB_MIGRATE);
+	/* Why it failed is in the log ("database: cannot connect: ..."). */
+	if (db_warm(db, DB_NO_DEADLINE) == -1) {
+		db_close(db);
 		return EX_UNAVAILABLE;
 	}
-	if (!run_ok(conn, "SET client_min_messages = warning") ||
-	    !run_ok(conn, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")") ||
-	    !run_ok(conn, create_table)) {
-		PQfinish(conn);
+	if (!run(db, DB_MIGRATE_LOCK, NULL, 0, NULL) ||
+	    !run(db, DB_MIGRATE_TABLE, NULL, 0, NULL)) {
+		db_close(db);
 		return EX_SOFTWARE;
 	}
-	rc = migrate_all(conn, status_only);
-	run_ok(conn, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")");
-	PQfinish(conn);
+	rc = migrate_all(db, status_only);
+	run(db, DB_MIGRATE_UNLOCK, NULL, 0, NULL);
+	db_close(db);
 	return rc;
 }

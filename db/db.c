@@ -1,5 +1,8 @@
 /*
- * libpq behind struct db_ops (see handlers/wh.h).
+ * PostgreSQL for every cxhook process (see db.h): the workers, whose
+ * handlers reach it through struct db_ops (handlers/wh.h), the booking
+ * courier and `cxhook migrate`.  The statements are db/stmt.c's; this
+ * file connects, sends them and reads their answers.
  *
  * Everything here runs against a deadline: libpq's blocking calls have no
  * timeout, so connecting, preparing and executing all use the
@@ -10,15 +13,21 @@
  * is cancelled on the server, so it does not hold locks for a caller who
  * has gone; the cancel is sent by a short-lived child (see send_cancel),
  * so that a server that is stopped or unreachable costs a slow answer,
- * never a hung worker.
+ * never a hung process.
  *
- * A connection lost mid-request (a PostgreSQL restart) is remade once
- * within the same request; after any reconnect the prepared statements
- * are gone (SQLSTATE 26000) and are prepared again.
+ * A connection lost mid-statement (a PostgreSQL restart) is remade once
+ * within the same call and the statement sent again (stmt.c says why
+ * that is safe); on every new connection the DB_ON_CONNECT statements go
+ * first, and the prepared statements, gone with the old one, are
+ * prepared again (so too after SQLSTATE 26000, when the server dropped
+ * them itself).  migrate's connection is never remade: its advisory lock
+ * and its open transaction die with the old one, and going on without
+ * them is exactly what must not happen.
  */
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -34,66 +43,41 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
-/*
- * Statement text, indexed by enum db_stmt.  Checklist: a new statement
- * needs a row here and in enum db_stmt (handlers/wh.h).
- */
-static const struct {
-	const char	*sql;
-	int		 nparams;
-} stmts[DB_NSTMTS] = {
-	[DB_PING] = { "SELECT 1", 0 },
-	[DB_ACCOUNT_BALANCE] = {
-	    "SELECT balance::text, currency FROM accounts WHERE user_id = $1",
-	    1 },
-	[DB_RECENT_TRANSACTIONS] = {
-	    "SELECT a.currency, t.amount::text,"
-	    "       to_char(t.occurred_at AT TIME ZONE 'UTC', 'Mon FMDD'),"
-	    "       t.description"
-	    "  FROM accounts a"
-	    "  LEFT JOIN LATERAL ("
-	    "       SELECT id, amount, occurred_at, description"
-	    "         FROM transactions"
-	    "        WHERE user_id = a.user_id"
-	    "        ORDER BY occurred_at DESC, id DESC"
-	    "        LIMIT $2::int) t ON true"
-	    " WHERE a.user_id = $1"
-	    " ORDER BY t.occurred_at DESC, t.id DESC", 2 },
-	[DB_LIST_SERVICES] = {
-	    "SELECT name, to_char(opens, 'FMHH12:MI AM'),"
-	    "       to_char(closes, 'FMHH12:MI AM')"
-	    "  FROM services ORDER BY name", 0 },
-	[DB_BOOK] = {
-	    "SELECT outcome, confirmation_id, service, slot_date::text,"
-	    "       to_char(slot_time, 'HH24:MI'), say_date, say_time,"
-	    "       to_char(opens, 'FMHH12:MI AM'),"
-	    "       to_char(closes, 'FMHH12:MI AM'),"
-	    "       array_to_string(free_slots, '|')"
-	    "  FROM cxhook_book($1, $2::date, $3::time, $4, $5, $6, $7, $8,"
-	    "       $9, $10, $11::boolean)", 11 },
-	[DB_BOOKING_STATUS] = {
-	    "SELECT b.confirmation_id, b.service, b.status,"
-	    "       cxhook_say_date(b.starts_at AT TIME ZONE $2),"
-	    "       cxhook_say_time(b.starts_at AT TIME ZONE $2),"
-	    "       (b.starts_at AT TIME ZONE $2)::date::text,"
-	    "       to_char(b.starts_at AT TIME ZONE $2, 'HH24:MI')"
-	    "  FROM bookings b WHERE b.confirmation_id = upper(btrim($1))", 2 },
-	[DB_BOOKING_CANCEL] = {
-	    "SELECT outcome, service, say_date, say_time"
-	    "  FROM cxhook_cancel($1, $2, $3::boolean)", 3 },
-};
-
 /* How long the clean-up after a request may wait for its ROLLBACK. */
 #define ROLLBACK_MS	1000
 /* How long the child sending a cancel may live (see send_cancel). */
 #define CANCEL_LIFETIME_S	2
 
+/*
+ * Who connects.  Each gets our connection defaults, which settings in the
+ * conninfo override: client_encoding UTF8 (all the text we send and read
+ * is UTF-8) and an application_name that operators (and the tests) look
+ * for in pg_stat_activity.
+ */
+static const struct user {
+	enum db_user	 who;
+	const char	*application_name;
+	bool		 reconnect;	/* remake a lost connection */
+	/*
+	 * Prepare every statement at connect, so that a missing table shows
+	 * at once; migrate prepares on first use, since schema_migrations
+	 * does not exist before it says so.
+	 */
+	bool		 prepare_early;
+} users[] = {
+	{ DB_WORKER, "cxhook", true, true },
+	{ DB_COURIER, "cxhook-outbox", true, true },
+	{ DB_MIGRATE, "cxhook-migrate", false, false },
+};
+
 struct db {
-	PGconn	*conn;
-	char	*conninfo;
-	int64_t	 connect_timeout_ms;
-	bool	 prepared;
-	pid_t	 canceller;	/* the child sending a cancel, or 0 */
+	PGconn			*conn;
+	char			*conninfo;
+	int64_t			 connect_timeout_ms;
+	const struct user	*user;
+	bool			 connected;	/* ever: see reconnect */
+	bool			 prepared[DB_ALL_STMTS];	/* on this conn */
+	pid_t			 canceller;	/* a child sending a cancel */
 };
 
 /*
@@ -123,7 +107,13 @@ elide_quoted(const char *in, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-const char *
+/*
+ * What went wrong, for the log: the SQLSTATE, PostgreSQL's primary message
+ * with its quoted parts left out (they may be what a caller said), and
+ * the constraint's name; never the DETAIL, which can hold a whole row.
+ * Callers put the statement's name in front ("database: book: ...").
+ */
+static const char *
 db_error(const PGresult *res, char *buf, size_t bufsz)
 {
 	const char	*state, *constraint;
@@ -145,14 +135,22 @@ db_error(const PGresult *res, char *buf, size_t bufsz)
 
 /*
  * Notices and warnings from the server (libpq prints them on stderr by
- * default): into the log, at debug level, like any other server text.
+ * default): into the log like any other server text, a WARNING at warn
+ * level (what migrate's files may say), the rest at debug level.
  */
-void
-db_log_notice(void *arg, const PGresult *res)
+static void
+log_notice(void *arg, const PGresult *res)
 {
-	char	buf[640];
+	const char	*severity;
+	char		 buf[640];
 
-	log_debug("database: notice: %s", db_error(res, buf, sizeof(buf)));
+	severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	if (severity != NULL && strcmp(severity, "WARNING") == 0)
+		log_warnx("database: warning: %s",
+		    db_error(res, buf, sizeof(buf)));
+	else
+		log_debug("database: notice: %s",
+		    db_error(res, buf, sizeof(buf)));
 }
 
 /*
@@ -182,13 +180,19 @@ db_conninfo_check(const char *conninfo, char *err, size_t errsz)
 }
 
 struct db *
-db_open(const char *conninfo, int64_t connect_timeout_ms)
+db_open(const char *conninfo, int64_t connect_timeout_ms, enum db_user who)
 {
 	struct db	*db;
+	size_t		 i;
 
 	db = xcalloc(1, sizeof(*db));
 	db->conninfo = xstrdup(conninfo);
 	db->connect_timeout_ms = connect_timeout_ms;
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++)
+		if (users[i].who == who)
+			db->user = &users[i];
+	if (db->user == NULL)
+		fatalx("database: no such user %d", (int)who);
 	return db;
 }
 
@@ -217,6 +221,13 @@ db_close(struct db *db)
 	free(db);
 }
 
+/* What poll(2) may wait for of the time left (DB_NO_DEADLINE is more). */
+static int
+poll_ms(int64_t left)
+{
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
 /* Waits for the socket; 1 ready, 0 deadline reached, -1 error. */
 static int
 wait_socket(PGconn *conn, bool for_write, int64_t deadline_ms)
@@ -233,12 +244,12 @@ wait_socket(PGconn *conn, bool for_write, int64_t deadline_ms)
 		left = deadline_ms - now_ms();
 		if (left <= 0)
 			return 0;
-		rc = poll(&pfd, 1, (int)left);
+		rc = poll(&pfd, 1, poll_ms(left));
 		if (rc > 0)
 			return 1;
-		if (rc == 0)
+		if (rc == 0 && left <= INT_MAX)
 			return 0;
-		if (errno != EINTR)
+		if (rc == -1 && errno != EINTR)
 			return -1;
 	}
 }
@@ -248,7 +259,25 @@ drop_connection(struct db *db)
 {
 	PQfinish(db->conn);
 	db->conn = NULL;
-	db->prepared = false;
+	memset(db->prepared, 0, sizeof(db->prepared));
+}
+
+static bool
+alive(const struct db *db)
+{
+	return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+/* Alive, and not left in the middle of something by a failed read. */
+static bool
+usable(const struct db *db)
+{
+	PGTransactionStatusType	ts;
+
+	if (!alive(db))
+		return false;
+	ts = PQtransactionStatus(db->conn);
+	return ts != PQTRANS_ACTIVE && ts != PQTRANS_UNKNOWN;
 }
 
 /* Connects within deadline_ms (and connect_timeout); 0 or -1. */
@@ -257,7 +286,8 @@ db_connect(struct db *db, int64_t deadline_ms)
 {
 	static const char *const kw[] =
 	    { "client_encoding", "application_name", "dbname", NULL };
-	const char	*vals[] = { "UTF8", "cxhook", db->conninfo, NULL };
+	const char	*vals[] = { "UTF8", db->user->application_name,
+			    db->conninfo, NULL };
 	PostgresPollingStatusType ps = PGRES_POLLING_WRITING;
 	const char	*why = NULL;
 	int64_t		 until;
@@ -271,7 +301,7 @@ db_connect(struct db *db, int64_t deadline_ms)
 	db->conn = PQconnectStartParams(kw, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD)
 		goto fail;
-	PQsetNoticeReceiver(db->conn, db_log_notice, NULL);
+	PQsetNoticeReceiver(db->conn, log_notice, NULL);
 	while (ps != PGRES_POLLING_OK) {
 		if (ps == PGRES_POLLING_FAILED)
 			goto fail;
@@ -284,6 +314,7 @@ db_connect(struct db *db, int64_t deadline_ms)
 	}
 	if (PQsetnonblocking(db->conn, 1) == -1)
 		goto fail;
+	db->connected = true;
 	return 0;
 fail:
 	if (why == NULL)
@@ -295,7 +326,7 @@ fail:
 }
 
 /*
- * In a child of the worker: sends the cancel request and exits.
+ * In a child of the process: sends the cancel request and exits.
  *
  * PQcancel blocks: it connects to the postmaster, sends the request, then
  * waits for the postmaster to close the connection, which a stopped
@@ -303,16 +334,17 @@ fail:
  * no non-blocking cancel (PQcancelStart is PostgreSQL 17).  Doing without
  * the cancel is no answer either: a backend waiting on a lock, or busy
  * with a long statement, does not notice that we closed the connection
- * until it next writes to it.  So a child sends it and the worker does not
- * wait: its answer goes out at the deadline.  The child holds nothing of
- * the worker's (not the FastCGI connection, the listening socket or the
- * database connection: the peers of those must see them closed when the
- * worker closes them), lives at most CANCEL_LIFETIME_S (SIGALRM, with
- * its default action and unblocked), and leaves by _exit, so no atexit
- * handler or stdio buffer of the worker runs twice.  Between fork and
- * _exit it makes only async-signal-safe calls (the libpq manual makes
- * PQcancel safe in a signal handler), as a child of a process that may
- * have threads (libcurl's resolver) must.  A request already sent
+ * until it next writes to it.  So a child sends it and the process (a
+ * worker, the courier) does not wait: a worker's answer goes out at the
+ * deadline.  The child holds nothing of the process's (not the FastCGI
+ * connection, the listening socket or the database connection: the peers
+ * of those must see them closed when the process closes them), lives at
+ * most CANCEL_LIFETIME_S (SIGALRM, with its default action and
+ * unblocked), and leaves by _exit, so no atexit handler or stdio buffer
+ * of the process runs twice.  Between fork and _exit it makes only
+ * async-signal-safe calls (the libpq manual makes PQcancel safe in a
+ * signal handler), as a child of a process that may have threads
+ * (libcurl's resolver) must.  A request already sent
  * reaches a stopped postmaster when it runs again, the child gone or not.
  */
 static void __attribute__((noreturn))
@@ -380,114 +412,179 @@ wait_readable(PGconn *conn, int64_t deadline_ms)
 	return 1;
 }
 
+static bool
+failed(const PGresult *res)
+{
+	ExecStatusType	st = PQresultStatus(res);
+
+	return st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK;
+}
+
 /*
- * Reads the result of the statement sent last.  Returns it (or NULL with
- * *timed_out set when the deadline came first, or on a broken connection).
+ * Reads the results of what was sent last, up to libpq's terminating NULL:
+ * one for a statement, one per statement for a script (whole).  Returns
+ * the first that failed, else the last (as PQexec would); or NULL with
+ * *timed_out set when the deadline came first, or NULL on a broken
+ * connection.
+ *
+ * A lone statement's result is whole once it has come: a deadline or a
+ * broken connection before the rest of its answer costs only the
+ * connection.  In a script, the statements still to come may not have
+ * run, so it is a deadline or a failure like any other.
  */
 static PGresult *
-wait_result(struct db *db, int64_t deadline_ms, bool *timed_out)
+wait_result(struct db *db, int64_t deadline_ms, bool whole, bool *timed_out)
 {
-	PGresult	*res, *extra;
+	PGresult	*res = NULL, *next;
 	int		 rc;
 
 	*timed_out = false;
-	if ((rc = wait_readable(db->conn, deadline_ms)) == -1)
-		return NULL;
-	if (rc == 0) {
-		*timed_out = true;
-		cancel(db);
-		/* The connection is mid-statement; a fresh one is simpler. */
-		drop_connection(db);
-		return NULL;
-	}
-	res = PQgetResult(db->conn);
-	/* One statement, one result: drain up to the terminating NULL. */
 	while ((rc = wait_readable(db->conn, deadline_ms)) == 1 &&
-	    (extra = PQgetResult(db->conn)) != NULL)
-		PQclear(extra);
-	/* The statement is done, but its last message has not come. */
-	if (rc == 0)
+	    (next = PQgetResult(db->conn)) != NULL) {
+		if (res != NULL && failed(res)) {
+			PQclear(next);
+			continue;
+		}
+		PQclear(res);
+		res = next;
+	}
+	if (rc == 1)
+		return res;
+	if (rc == 0) {
+		if (res == NULL || whole) {
+			*timed_out = true;
+			cancel(db);
+		}
+		/* Mid-statement or mid-answer: a fresh connection is simpler. */
 		drop_connection(db);
+	}
+	if (whole || *timed_out) {
+		PQclear(res);
+		res = NULL;
+	}
 	return res;
 }
 
 static void
-stmt_name(enum db_stmt s, char *buf, size_t bufsz)
+stmt_name(int s, char *buf, size_t bufsz)
 {
-	snprintf(buf, bufsz, "cxhook_%d", (int)s);
+	snprintf(buf, bufsz, "cxhook_%d", s);
+}
+
+/* Sends statement s (prepared already when it is DB_PREPARED); 0 or -1. */
+static int
+send_stmt(struct db *db, int s, const char *const *params)
+{
+	const struct db_sql	*q = &db_stmts[s];
+	char			 name[32];
+
+	if (q->how != DB_PREPARED)
+		return PQsendQueryParams(db->conn, q->text, q->nparams, NULL,
+		    params, NULL, NULL, 0) ? 0 : -1;
+	stmt_name(s, name, sizeof(name));
+	return PQsendQueryPrepared(db->conn, name, q->nparams, params, NULL,
+	    NULL, 0) ? 0 : -1;
+}
+
+/* Why there is no result: libpq's words, or the connection's absence. */
+static const char *
+conn_error(const struct db *db)
+{
+	return db->conn != NULL ? PQerrorMessage(db->conn) :
+	    "connection lost";
+}
+
+/* A statement given up on at the deadline (and cancelled by wait_result). */
+static void
+log_late(const char *what, const char *name)
+{
+	log_warnx("database: %s%s: no answer in time", what, name);
+}
+
+/* Prepares statement s on the connection; 0 or -1 (*timed_out set). */
+static int
+prepare(struct db *db, int s, int64_t deadline_ms, bool *timed_out)
+{
+	const struct db_sql	*q = &db_stmts[s];
+	PGresult		*res;
+	char			 name[32], msg[640];
+
+	*timed_out = false;
+	stmt_name(s, name, sizeof(name));
+	if (!PQsendPrepare(db->conn, name, q->text, q->nparams, NULL)) {
+		log_warnx("database: prepare %s: %s", q->name, conn_error(db));
+		return -1;
+	}
+	res = wait_result(db, deadline_ms, false, timed_out);
+	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
+		db->prepared[s] = true;
+	else if (*timed_out)
+		log_late("prepare ", q->name);
+	else
+		log_warnx("database: prepare %s: %s", q->name, res != NULL ?
+		    db_error(res, msg, sizeof(msg)) : conn_error(db));
+	PQclear(res);
+	return db->prepared[s] ? 0 : -1;
 }
 
 /*
- * The booking functions rely on READ COMMITTED: after waiting for a lock,
- * a statement must see what the holder committed (the booking it made,
- * the capacity it took).  A database or role default of REPEATABLE READ
- * would double-book or overbook, so each connection says what it needs.
+ * On a new connection: its DB_ON_CONNECT statements, then (prepare_early)
+ * every statement it may run, prepared.  The connection is dropped unless
+ * all went well.
  */
-static int
-set_isolation(struct db *db, int64_t deadline_ms, bool *timed_out)
+static enum wh_status
+set_up(struct db *db, int64_t deadline_ms)
 {
-	PGresult	*res;
-	char		 msg[640];
-	bool		 ok;
+	const struct db_sql	*q;
+	PGresult		*res;
+	char			 msg[640];
+	bool			 timed_out = false;
+	int			 s;
 
-	if (!PQsendQuery(db->conn, "SET SESSION CHARACTERISTICS AS "
-	    "TRANSACTION ISOLATION LEVEL READ COMMITTED"))
-		return -1;
-	res = wait_result(db, deadline_ms, timed_out);
-	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (res != NULL && !ok)
-		log_warnx("database: set isolation: %s",
-		    db_error(res, msg, sizeof(msg)));
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
-static int
-prepare_all(struct db *db, int64_t deadline_ms, bool *timed_out)
-{
-	PGresult	*res;
-	char		 name[32], msg[640];
-	int		 i;
-	bool		 ok;
-
-	*timed_out = false;
-	if (set_isolation(db, deadline_ms, timed_out) == -1)
-		return -1;
-	for (i = 0; i < DB_NSTMTS; i++) {
-		stmt_name((enum db_stmt)i, name, sizeof(name));
-		if (!PQsendPrepare(db->conn, name, stmts[i].sql,
-		    stmts[i].nparams, NULL))
-			return -1;
-		res = wait_result(db, deadline_ms, timed_out);
-		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
-		if (res != NULL && !ok)
-			log_warnx("database: prepare %s: %s", name,
-			    db_error(res, msg, sizeof(msg)));
+	for (s = 0; s < DB_ALL_STMTS; s++) {
+		q = &db_stmts[s];
+		if (!(q->users & db->user->who) || q->how != DB_ON_CONNECT)
+			continue;
+		if (send_stmt(db, s, NULL) == -1)
+			goto fail;
+		res = wait_result(db, deadline_ms, false, &timed_out);
+		if (res == NULL || failed(res)) {
+			if (timed_out)
+				log_late("", q->name);
+			else
+				log_warnx("database: %s: %s", q->name,
+				    res != NULL ? db_error(res, msg,
+				    sizeof(msg)) : conn_error(db));
+			PQclear(res);
+			goto fail;
+		}
 		PQclear(res);
-		if (!ok)
-			return -1;
 	}
-	db->prepared = true;
-	return 0;
+	for (s = 0; s < DB_ALL_STMTS && db->user->prepare_early; s++) {
+		q = &db_stmts[s];
+		if ((q->users & db->user->who) && q->how == DB_PREPARED &&
+		    prepare(db, s, deadline_ms, &timed_out) == -1)
+			goto fail;
+	}
+	return WH_OK;
+fail:
+	drop_connection(db);
+	return timed_out ? WH_DEADLINE : WH_DB_UNAVAILABLE;
 }
 
-/* A connection with every statement prepared, or an error status. */
+/* A connection that is set up, or an error status. */
 static enum wh_status
 ready(struct db *db, int64_t deadline_ms)
 {
-	bool	timed_out;
-
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		if (db_connect(db, deadline_ms) == -1)
-			return now_ms() >= deadline_ms ? WH_DEADLINE :
-			    WH_DB_UNAVAILABLE;
-	}
-	if (!db->prepared && prepare_all(db, deadline_ms, &timed_out) == -1) {
-		if (!timed_out)
-			drop_connection(db);
-		return timed_out ? WH_DEADLINE : WH_DB_UNAVAILABLE;
-	}
-	return WH_OK;
+	if (alive(db))
+		return WH_OK;
+	/* A lost connection of migrate's: see the top of this file. */
+	if (db->connected && !db->user->reconnect)
+		return WH_DB_UNAVAILABLE;
+	if (db_connect(db, deadline_ms) == -1)
+		return now_ms() >= deadline_ms ? WH_DEADLINE :
+		    WH_DB_UNAVAILABLE;
+	return set_up(db, deadline_ms);
 }
 
 int
@@ -522,38 +619,52 @@ fill_rows(PGresult *res, struct db_rows *out)
 
 /* One attempt; *retry is set when a fresh connection may succeed. */
 static enum wh_status
-exec_once(struct db *db, enum db_stmt s, const char *const *params,
-    int nparams, struct db_rows *out, int64_t deadline_ms, bool *retry)
+exec_once(struct db *db, int s, const char *const *params,
+    struct db_rows *out, int64_t deadline_ms, bool *retry)
 {
-	PGresult	*res;
-	const char	*state;
-	char		 name[32], msg[640];
-	enum wh_status	 st;
-	bool		 timed_out;
+	const struct db_sql	*q = &db_stmts[s];
+	PGresult		*res;
+	const char		*state;
+	char			 msg[640];
+	enum wh_status		 st;
+	bool			 timed_out;
 
 	*retry = false;
 	if ((st = ready(db, deadline_ms)) != WH_OK)
 		return st;
-	stmt_name(s, name, sizeof(name));
-	if (!PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL,
-	    0)) {
+	if (q->how == DB_PREPARED && !db->prepared[s] &&
+	    prepare(db, s, deadline_ms, &timed_out) == -1) {
+		if (timed_out)
+			return WH_DEADLINE;
+		if (!usable(db)) {
+			*retry = true;
+			drop_connection(db);
+		}
+		return WH_DB_UNAVAILABLE;
+	}
+	if (send_stmt(db, s, params) == -1) {
+		log_warnx("database: %s: %s", q->name, conn_error(db));
 		*retry = true;
 		drop_connection(db);
 		return WH_DB_UNAVAILABLE;
 	}
-	res = wait_result(db, deadline_ms, &timed_out);
-	if (timed_out)
+	res = wait_result(db, deadline_ms, false, &timed_out);
+	if (timed_out) {
+		log_late("", q->name);
 		return WH_DEADLINE;
-	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
-		fill_rows(res, out);
+	}
+	if (res != NULL && !failed(res)) {
+		if (out != NULL)
+			fill_rows(res, out);
+		else
+			PQclear(res);
 		return WH_OK;
 	}
 	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	log_warnx("database: %s: %s", name, res != NULL ?
-	    db_error(res, msg, sizeof(msg)) : PQerrorMessage(db->conn));
+	log_warnx("database: %s: %s", q->name, res != NULL ?
+	    db_error(res, msg, sizeof(msg)) : conn_error(db));
 	/* Lost connection, or statements gone after a server-side reset. */
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
-	    (state != NULL && strcmp(state, "26000") == 0)) {
+	if (!usable(db) || (state != NULL && strcmp(state, "26000") == 0)) {
 		*retry = true;
 		drop_connection(db);
 	}
@@ -561,31 +672,117 @@ exec_once(struct db *db, enum db_stmt s, const char *const *params,
 	return WH_DB_UNAVAILABLE;
 }
 
+enum wh_status
+db_run(struct db *db, int s, const char *const *params, int nparams,
+    struct db_rows *out, int64_t deadline_ms)
+{
+	enum wh_status	st;
+	bool		retry;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (s < 0 || s >= DB_ALL_STMTS)
+		return WH_INTERNAL;
+	/* A mistake in the calling code: say which statement it was. */
+	if (nparams != db_stmts[s].nparams ||
+	    !(db_stmts[s].users & db->user->who)) {
+		log_warnx("database: %s: not for %s with %d parameters",
+		    db_stmts[s].name, db->user->application_name, nparams);
+		return WH_INTERNAL;
+	}
+	reap_canceller(db);
+	st = exec_once(db, s, params, out, deadline_ms, &retry);
+	if (st != WH_OK && retry && db->user->reconnect &&
+	    now_ms() < deadline_ms)
+		st = exec_once(db, s, params, out, deadline_ms, &retry);
+	return st;
+}
+
 static enum wh_status
 pg_exec(void *arg, enum db_stmt s, const char *const *params, int nparams,
     struct db_rows *out, int64_t deadline_ms)
 {
-	struct db	*db = arg;
-	enum wh_status	 st;
-	bool		 retry;
-
-	memset(out, 0, sizeof(*out));
-	if (s < 0 || s >= DB_NSTMTS || nparams != stmts[s].nparams)
+	/* Handlers run their own statements, none of the edges'. */
+	if ((int)s < 0 || s >= DB_NSTMTS) {
+		memset(out, 0, sizeof(*out));
 		return WH_INTERNAL;
-	/*
-	 * One retry on a fresh connection is safe: the statements are reads,
-	 * or writes made idempotent in SQL (cxhook_book by request key,
-	 * cxhook_cancel by state), so a write that committed before the
-	 * connection broke is found, not repeated.
-	 */
-	st = exec_once(db, s, params, nparams, out, deadline_ms, &retry);
-	if (st != WH_OK && retry && now_ms() < deadline_ms)
-		st = exec_once(db, s, params, nparams, out, deadline_ms,
-		    &retry);
-	return st;
+	}
+	return db_run(arg, (int)s, params, nparams, out, deadline_ms);
 }
 
 const struct db_ops db_pg_ops = { pg_exec };
+
+enum wh_status
+db_run_script(struct db *db, const char *name, const char *sql,
+    int64_t deadline_ms)
+{
+	PGresult	*res;
+	char		 msg[640];
+	enum wh_status	 st;
+	bool		 timed_out;
+
+	reap_canceller(db);
+	if ((st = ready(db, deadline_ms)) != WH_OK)
+		return st;
+	/* The simple protocol: the only one that takes several statements. */
+	if (!PQsendQuery(db->conn, sql)) {
+		log_warnx("database: %s: %s", name, conn_error(db));
+		return WH_DB_UNAVAILABLE;
+	}
+	res = wait_result(db, deadline_ms, true, &timed_out);
+	if (timed_out) {
+		log_late("", name);
+		return WH_DEADLINE;
+	}
+	st = res != NULL && !failed(res) ? WH_OK : WH_DB_UNAVAILABLE;
+	if (st != WH_OK)
+		log_warnx("database: %s: %s", name, res != NULL ?
+		    db_error(res, msg, sizeof(msg)) : conn_error(db));
+	PQclear(res);
+	return st;
+}
+
+/* Frees the notifications libpq holds; how many there were. */
+static int
+take_notifies(PGconn *conn)
+{
+	PGnotify	*n;
+	int		 got = 0;
+
+	while ((n = PQnotifies(conn)) != NULL) {
+		PQfreemem(n);
+		got++;
+	}
+	return got;
+}
+
+int
+db_wait_notify(struct db *db, int64_t until_ms)
+{
+	struct pollfd	pfd;
+	int64_t		left = until_ms - now_ms();
+
+	if (!alive(db)) {
+		if (left > 0)
+			(void)poll(NULL, 0, poll_ms(left));
+		return -1;
+	}
+	/* Those that came with the answers to the last statements. */
+	if (take_notifies(db->conn) > 0)
+		return 1;
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	/* A signal ends the wait: the caller looks at its flags. */
+	if (left > 0 && poll(&pfd, 1, poll_ms(left)) == -1 && errno != EINTR)
+		goto lost;
+	if (!PQconsumeInput(db->conn))
+		goto lost;
+	return take_notifies(db->conn) > 0 ? 1 : 0;
+lost:
+	drop_connection(db);
+	return -1;
+}
 
 void
 db_end_request(struct db *db)
@@ -594,22 +791,19 @@ db_end_request(struct db *db)
 	bool		 timed_out;
 
 	reap_canceller(db);
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
-		return;
-	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+	if (!alive(db) || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
 		return;
 	/*
 	 * Never let one request's failed transaction poison the next; and
 	 * never wait long for it either: a connection that cannot roll back
 	 * within a second is replaced.
 	 */
-	if (!PQsendQuery(db->conn, "ROLLBACK")) {
+	if (send_stmt(db, DB_ROLLBACK, NULL) == -1) {
 		drop_connection(db);
 		return;
 	}
-	res = wait_result(db, now_ms() + ROLLBACK_MS, &timed_out);
-	if (!timed_out && (res == NULL ||
-	    PQresultStatus(res) != PGRES_COMMAND_OK))
+	res = wait_result(db, now_ms() + ROLLBACK_MS, false, &timed_out);
+	if (!timed_out && (res == NULL || failed(res)))
 		drop_connection(db);
 	PQclear(res);
 }

@@ -329,7 +329,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", linger, 1);
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
-	db = db_open(cfg->conninfo, cfg->connect_timeout_ms);
+	db = db_open(cfg->conninfo, cfg->connect_timeout_ms, DB_WORKER);
 	db_warm(db, now_ms() + cfg->connect_timeout_ms);
 
 	memset(&app, 0, sizeof(app));

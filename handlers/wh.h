@@ -37,8 +37,10 @@ enum wh_status {
 };
 
 /*
- * Every SQL statement has a row here and its text in db/db.c
- * (stmt_sql[]).  Checklist: a new statement needs both, and the schema it
+ * The statements a handler may run, each with its text, name and
+ * parameter count in the table of every SQL statement, db/stmt.c (which
+ * numbers the courier's and migrate's after these).  Checklist: a new
+ * statement needs a constant here and a row there, and the schema it
  * reads lives in sql/migrations/.
  */
 enum db_stmt {

@@ -7,13 +7,14 @@ import contextlib
 import os
 import re
 import time
+import uuid
 
 import pytest
 
 from conftest import (CMD_TIMEOUT, psql_holding, psql_value, REPO, TEXT_BALANCE_10042, TEXT_DEFAULT,
-                      check_webhook_response, fcgi_post_json, http_request,
-                      post_json, run, wait_for_busy_worker,
-                      session_params, start_pool, start_web_server, texts_of,
+                      check_webhook_response, fcgi_post_json, free_port, http_request,
+                      post_json, run, start_own_pool, wait_for_busy_worker,
+                      session_params, start_pool, start_web_server, tail, texts_of,
                       wait_until, webhook_request, write_pool_conf)
 
 DEADLINE = 4.5  # [pool] deadline in the generated configs
@@ -194,3 +195,50 @@ def test_stuck_worker_is_killed_and_replaced(make_pool, database):
     assert f"worker {victim} stuck" in log and "database-query" in log, log[-2000:]
     r = fcgi_post_json(pool.target, BALANCE, timeout=5)
     assert r.status == 200 and TEXT_BALANCE_10042 in texts_of(r.json()), r
+
+
+@pytest.fixture
+def own_database(cxhook_bin, postgres, workdir):
+    """A migrated database of the test's own, which it may alter (the
+    session's is shared); its conninfo, and a superuser's."""
+    name = "stmt_" + uuid.uuid4().hex[:10]
+    admin = f"{postgres} dbname=postgres user=postgres"
+    run(["psql", "-X", "-q", "-d", admin, "-c", f"CREATE DATABASE {name} OWNER cxhook"])
+    conninfo = f"{postgres} dbname={name}"
+    try:
+        conf = write_pool_conf(workdir / f"{name}-migrate.conf",
+                               f"unix:{workdir}/{name}.sock", conninfo)
+        run([cxhook_bin, "migrate", "-c", conf])
+        yield conninfo, f"{postgres} dbname={name} user=postgres"
+    finally:
+        run(["psql", "-X", "-q", "-d", admin, "-c",
+             f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+
+
+def test_a_failing_statement_is_logged_by_its_name(cxhook_bin, workdir, own_database):
+    """A statement that fails is named in the log by its row in db/stmt.c,
+    whichever process ran it: a worker's balance query and the courier's
+    claim, both made to fail by privileges revoked in a database of the
+    test's own."""
+    conninfo, superuser = own_database
+    run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", superuser, "-c",
+         "REVOKE SELECT ON accounts FROM cxhook; "
+         "REVOKE UPDATE ON booking_outbox FROM cxhook"])
+    # The courier fails at its claim, before any POST: nobody need listen.
+    pool = start_own_pool(cxhook_bin, workdir, conninfo, "stmt-names", workers=1, extra=f"""
+[booking]
+forward_url = http://127.0.0.1:{free_port()}/api/appointments
+""")
+    try:
+        r = fcgi_post_json(pool.target, BALANCE)
+        params = session_params(check_webhook_response(r, "balance, SELECT revoked"))
+        assert params.get("error_code") == "database_unavailable", r
+        claim = "database: outbox claim: 42501 permission denied for table booking_outbox"
+        assert wait_until(lambda: claim in pool.log.read_text(), 5), tail(pool.log)
+        log = pool.log.read_text()
+        assert "database: account balance: 42501 permission denied for table accounts" \
+            in log, tail(pool.log)
+        # Never by the name the server knows it by.
+        assert not re.search(r"database: (prepare )?cxhook_", log), tail(pool.log)
+    finally:
+        pool.proc.stop()

@@ -1,6 +1,9 @@
 """`cxhook migrate` on fresh databases: pending status, two runners at once,
-and a refusal when an applied migration no longer matches its file."""
+a refusal when an applied migration no longer matches its file, and a
+server that never answers."""
+import socket
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -74,3 +77,21 @@ def test_migrate_without_a_database_says_so(cxhook_bin, workdir):
     r = run([cxhook_bin, "migrate", "-c", conf], check=False)
     assert r.returncode == 69, f"exit {r.returncode}: {r.stderr}"
     assert "nowhere" in r.stderr or "connect" in r.stderr.lower(), r.stderr
+
+
+def test_migrate_gives_up_on_a_silent_server(cxhook_bin, workdir):
+    """A server that takes the connection and never says a word: migrate
+    gives up after [database] connect_timeout (2 s by default), it does
+    not wait for ever."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)  # the kernel completes the handshake; nobody answers
+        port = silent.getsockname()[1]
+        conf = write_pool_conf(workdir / "silent.conf", f"unix:{workdir}/silent.sock",
+                               f"host=127.0.0.1 port={port} dbname=x")
+        t0 = time.monotonic()
+        r = run([cxhook_bin, "migrate", "-c", conf], check=False, timeout=20)
+        took = time.monotonic() - t0
+    assert r.returncode == 69, f"exit {r.returncode}: {r.stderr}"
+    assert 1.5 <= took < 5, f"gave up after {took:.1f}s, not after connect_timeout (2 s)"
+    assert "database: cannot connect: no answer in time" in r.stderr, r.stderr

@@ -4,7 +4,7 @@
  * cannot be a separate object file).
  *
  * The fake answers every enum db_stmt from two small in-memory tables,
- * shaped like the result sets of db/db.c's stmt_sql[]:
+ * shaped like the result sets of the statements in db/stmt.c:
  *
  *   DB_PING                 one row, one cell "1"
  *   DB_ACCOUNT_BALANCE      $1 user_id -> (balance, currency), or no rows

@@ -1,7 +1,7 @@
 /*
  * Unit tests for the booking handlers (handlers/h_booking.c) through the
  * handler seam: decoded requests in, the fake database of fake_db.h with
- * canned result sets shaped like db/db.c's DB_LIST_SERVICES, DB_BOOK,
+ * canned result sets shaped like db/stmt.c's DB_LIST_SERVICES, DB_BOOK,
  * DB_BOOKING_STATUS and DB_BOOKING_CANCEL, a deterministic ctx.random,
  * and the encoded WebhookResponse out.
  *
