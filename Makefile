@@ -7,7 +7,8 @@
 #   make SANITIZE=address,undefined
 #                             the sanitizer build, in build/sanitize/
 #   make run                  a demo pool behind lighttpd on 127.0.0.1:8080
-#   make bench                wrk against the pool through lighttpd
+#   make bench                cxhook beside a bare libfcgi responder and FastAPI
+#   make bench-large          the same on a data set 100 times larger
 #   make install              PREFIX=/usr/local DESTDIR=
 
 PREFIX		?= /usr/local
@@ -72,7 +73,8 @@ UNIT_LIBS	 = $(CORE_LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 UNIT_EDGE_OBJ	:= $(BUILD)/db/stmt.o
 
 .PHONY: all deps test unit-tests check-unit check-integration check-valgrind \
-	check-sanitize check-headers check-seams fuzz bench run install clean
+	check-sanitize check-headers check-seams fuzz bench bench-large run install \
+	clean
 
 all: $(BUILD)/cxhook
 
@@ -201,9 +203,27 @@ run:
 	@$(MAKE) --no-print-directory all
 	@scripts/run.sh
 
-bench: deps
-	@$(MAKE) --no-print-directory all
-	@scripts/bench.sh
+# The bare responder of bench/yardstick, as anyone would write it: Debian's
+# libfcgi, json-c and libpq, and nothing else.
+build/bench/fcgi_balance: bench/yardstick/fcgi_balance.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra $(shell $(PKG_CONFIG) --cflags json-c libpq) \
+	    -o $@ $< -lfcgi $(shell $(PKG_CONFIG) --libs json-c libpq)
+
+# Side by side in one run: cxhook, the bare responder and FastAPI, behind
+# lighttpd and nginx (bench/run.py says what it measures and how).
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all build/bench/fcgi_balance
+	@/usr/bin/python3 bench/run.py
+
+# The same at 100 times the accounts and 20 times the transactions, with
+# the recent-transactions request and 256 connections besides.
+bench-large:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all build/bench/fcgi_balance
+	@ACCOUNTS=10000000 TRANSACTIONS=20000000 REQUESTS="balance transactions" \
+	    CONNS="16 64 256" /usr/bin/python3 bench/run.py
 
 install: $(BUILD)/cxhook
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cxhook/sql \

@@ -3,6 +3,7 @@
 # nothing else. Only what is missing is installed, so a second run is a no-op.
 #   scripts/deps.sh            build + run + test packages
 #   scripts/deps.sh build      just what `make` needs
+#   scripts/deps.sh bench      what `make bench` runs besides
 set -eu
 
 build_pkgs="gcc make pkg-config dpkg-dev patch libjson-c-dev libpq-dev libicu-dev
@@ -11,9 +12,13 @@ run_pkgs="postgresql-15 postgresql-client-15 lighttpd libfcgi-bin curl"
 test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang libfcgi-dev
 	libclang-rt-14-dev"
 
+bench_pkgs="wrk lighttpd nginx-light libfcgi-dev postgresql-15 postgresql-client-15
+	python3-fastapi uvicorn python3-uvloop python3-httptools python3-psycopg"
+
 case "${1:-all}" in
 build) want=$build_pkgs ;;
 run) want="$build_pkgs $run_pkgs" ;;
+bench) want="$build_pkgs $bench_pkgs" ;;
 *) want="$build_pkgs $run_pkgs $test_pkgs" ;;
 esac
 

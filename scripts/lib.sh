@@ -1,4 +1,4 @@
-# Shell helpers shared by scripts/run.sh and scripts/bench.sh (sourced from
+# Shell helpers for scripts/run.sh (sourced from
 # the top of the tree).
 
 # Stops processes: SIGTERM, up to 10 s for each to leave, then SIGKILL.
