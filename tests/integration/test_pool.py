@@ -3,6 +3,7 @@ not starve it, and SIGTERM / SIGINT stop everything."""
 
 import concurrent.futures
 import os
+import re
 import signal
 import socket
 import time
@@ -135,24 +136,49 @@ def test_signal_stops_master_and_workers(cxhook_bin, workdir, database, signo, t
         p.proc.stop()
 
 
-def test_max_requests_recycles_workers(make_pool):
-    """max_requests = 3 with one worker: every 3 requests are served by a
-    new worker, and none of them fails across the hand-over."""
-    from conftest import fcgi_post_json, TEXT_BALANCE_10042
-    p = make_pool("recycle", workers=1, extra="")
-    conf = p.conf.read_text().replace("[database]", "max_requests = 3\n\n[database]")
-    p.conf.write_text(conf)
-    os.kill(p.pid, signal.SIGHUP)       # take the new setting
-    first = wait_until(lambda: (lambda w: len(w) == 1 and w)(p.workers()), timeout=10)
-    seen = []
-    for i in range(9):
-        r = fcgi_post_json(p.target, BALANCE, timeout=5)
-        assert r.status == 200 and TEXT_BALANCE_10042 in texts_of(r.json()), (i, r)
-        w = wait_until(lambda: (lambda w: len(w) == 1 and w)(p.workers()), timeout=10)
-        seen.append(min(w))
-    # Served 3, 3, 3: the pid changes after the 3rd and the 6th request.
-    assert len(set(seen)) >= 3, f"workers seen after each request: {seen}"
-    assert first and min(first) not in seen[3:], seen
+def test_max_requests_recycles_workers(cxhook_bin, workdir, database):
+    """max_requests = 3 with one worker: requests 1-3 are served by one
+    worker, 4-6 by a second and 7-9 by a third (each exits after its 3rd
+    answer and the master forks the next at once), and every request is
+    answered. Who served a request is read from the pool's log, where
+    the worker's line about it carries its pid and the request's id."""
+    from conftest import fcgi_post_json
+    listen = f"unix:{workdir}/run-recycle.sock"
+    conf = write_pool_conf(workdir / "recycle.conf", listen, database, workers=1)
+    conf.write_text(conf.read_text().replace("[database]", "max_requests = 3\n\n[database]"))
+    log = workdir / "pool-recycle.log"
+    p = start_pool(cxhook_bin, conf, listen, log, workers=1)
+    try:
+        first = p.workers()
+        ids = []
+        for i in range(9):
+            req = webhook_request(tag="database-query",
+                                  params={"query_type": "account_balance", "user_id": "10042"})
+            ids.append(req["detectIntentResponseId"])
+            r = fcgi_post_json(listen, req, timeout=5)
+            assert r.status == 200 and TEXT_BALANCE_10042 in texts_of(r.json()), (i + 1, r)
+
+        def served_by():
+            pids = {}
+            for line in log.read_text(errors="replace").splitlines():
+                m = re.match(r"cxhook\[(\d+)\] debug: \[req ([^]]+)\] POST ", line)
+                if m:
+                    pids[m.group(2)] = int(m.group(1))
+            return [pids.get(x) for x in ids] if all(x in pids for x in ids) else None
+
+        seen = wait_until(served_by, 5)
+        assert seen, f"not every request is in the log: {served_by()}\n{log.read_text()[-2000:]}"
+        assert {seen[0]} == first, f"the first worker {sorted(first)} did not serve: {seen}"
+        assert seen[0:3] == [seen[0]] * 3 and seen[3:6] == [seen[3]] * 3 \
+            and seen[6:9] == [seen[6]] * 3 and len({seen[0], seen[3], seen[6]}) == 3, \
+            f"want the worker to change after requests 3 and 6 exactly: {seen}"
+        # The first two are gone for good; the third has served its 3 too.
+        assert wait_until(lambda: seen[6] not in p.workers() and len(p.workers()) == 1, 5), \
+            f"after 9 requests: workers {sorted(p.workers())}, served by {seen}"
+        assert not pid_alive(seen[0]) and not pid_alive(seen[3]), seen
+        assert p.proc.alive(), "the master died"
+    finally:
+        p.proc.stop()
 
 
 def cpu_seconds(pid):
