@@ -25,7 +25,7 @@
 /* How long "no such place" is remembered, at most. */
 #define NOT_FOUND_TTL_MS	(5 * 60 * 1000)
 
-/* What is cached: "F\t" for not found, else "W\tname\ttemp\tcondition". */
+/* An answer; what is cached is its encode_entry(). */
 struct weather {
 	bool	found;
 	char	name[128];
@@ -169,6 +169,11 @@ fetch(struct wh_ctx *ctx, const char *location, struct weather *w)
 	return st;
 }
 
+/*
+ * "W\tname\ttemp\tcondition" or "F\t"; *len is the length the entry
+ * needs, which is over outsz - 1 if it did not fit (it is then not
+ * cached: see shcache_fetch).
+ */
 static void
 encode_entry(const struct weather *w, char *out, size_t outsz, size_t *len)
 {
@@ -179,7 +184,7 @@ encode_entry(const struct weather *w, char *out, size_t outsz, size_t *len)
 		    w->condition);
 	else
 		n = snprintf(out, outsz, "F\t");
-	*len = n < 0 ? 0 : (size_t)n < outsz ? (size_t)n : outsz - 1;
+	*len = n < 0 ? outsz : (size_t)n;
 }
 
 static bool
@@ -193,41 +198,67 @@ decode_entry(const char *val, struct weather *w)
 	return w->found;
 }
 
-/* Through the shared cache when there is one, else straight upstream. */
+/* One lookup, for the shared cache's fill and use (weather_filler). */
+struct lookup {
+	struct wh_ctx	*ctx;
+	const char	*location;
+	struct weather	*w;
+	enum wh_status	 st;		/* why the fill failed */
+};
+
+/* A place the provider does not know is kept for NOT_FOUND_TTL_MS at most. */
+static bool
+lookup_fill(void *arg, char *val, size_t valsz, size_t *vallen,
+    int64_t *ttl_ms)
+{
+	struct lookup	*l = arg;
+
+	if ((l->st = fetch(l->ctx, l->location, l->w)) != WH_OK)
+		return false;
+	encode_entry(l->w, val, valsz, vallen);
+	*ttl_ms = l->ctx->settings->weather_ttl_ms;
+	if (!l->w->found && *ttl_ms > NOT_FOUND_TTL_MS)
+		*ttl_ms = NOT_FOUND_TTL_MS;
+	return true;
+}
+
+static bool
+lookup_use(void *arg, const char *val, size_t vallen)
+{
+	struct lookup	*l = arg;
+
+	return decode_entry(val, l->w);
+}
+
+static const struct shcache_filler weather_filler = {
+	.fill = lookup_fill,
+	.use = lookup_use,
+};
+
+/*
+ * Through the shared cache when there is one.  A place that gives no key
+ * (too long once normalised, or not text) is fetched uncached.
+ */
 static enum wh_status
 lookup(struct wh_ctx *ctx, const char *location, struct weather *w)
 {
-	char			key[SHCACHE_KEY_MAX], val[SHCACHE_VAL_MAX + 1];
-	size_t			len;
-	enum wh_status		st;
-	int64_t			ttl;
+	struct lookup	l = { ctx, location, w, WH_OK };
+	char		key[SHCACHE_KEY_MAX];
+	bool		keyed;
 
-	if (ctx->weather_cache == NULL ||
-	    textkey_normalize(location, strlen(location), key,
-	    sizeof(key)) == -1)
-		return fetch(ctx, location, w);
-	switch (shcache_get(ctx->weather_cache, key, val, sizeof(val), &len,
-	    ctx->deadline_ms, ctx->deadline_ms)) {
-	case SHCACHE_HIT:
-		if (decode_entry(val, w))
-			return WH_OK;
-		break;
-	case SHCACHE_TIMEOUT:
-		return WH_UPSTREAM_TIMEOUT;
-	case SHCACHE_FILL:
+	keyed = ctx->weather_cache != NULL && textkey_normalize(location,
+	    strlen(location), key, sizeof(key)) == 0;
+	switch (shcache_fetch(ctx->weather_cache, keyed ? key : NULL,
+	    ctx->deadline_ms, &weather_filler, &l)) {
+	case SHCACHE_FETCH_CACHED:
+	case SHCACHE_FETCH_FILLED:
+		return WH_OK;
+	case SHCACHE_FETCH_FAILED:
+		return l.st;
+	case SHCACHE_FETCH_TIMEOUT:
 		break;
 	}
-	st = fetch(ctx, location, w);
-	if (st != WH_OK) {
-		shcache_abandon(ctx->weather_cache, key);
-		return st;
-	}
-	encode_entry(w, val, sizeof(val), &len);
-	ttl = ctx->settings->weather_ttl_ms;
-	if (!w->found && ttl > NOT_FOUND_TTL_MS)
-		ttl = NOT_FOUND_TTL_MS;
-	shcache_put(ctx->weather_cache, key, val, len, ttl);
-	return WH_OK;
+	return WH_UPSTREAM_TIMEOUT;
 }
 
 enum wh_status

@@ -446,3 +446,52 @@ shcache_stats(struct shcache *c, struct shcache_stats *st)
 			st->entries_used++;
 	sc_unlock(c, recovered);
 }
+
+/*
+ * len and ttl start at values that keep nothing, so a fill that forgets
+ * to set them answers its caller and frees its waiters all the same.
+ * A value left too long is never read: shcache_put() checks the length
+ * first.
+ */
+static bool
+sc_fill(const struct shcache_filler *f, void *arg, char *val, size_t valsz,
+    size_t *len, int64_t *ttl_ms)
+{
+	*len = 0;
+	*ttl_ms = 0;
+	return f->fill(arg, val, valsz, len, ttl_ms);
+}
+
+enum shcache_fetch_result
+shcache_fetch(struct shcache *c, const char *key, int64_t deadline_ms,
+    const struct shcache_filler *f, void *arg)
+{
+	char	val[SHCACHE_VAL_MAX + 1];
+	size_t	len;
+	int64_t	ttl_ms;
+
+	if (c == NULL || key == NULL)
+		return sc_fill(f, arg, val, sizeof(val), &len, &ttl_ms) ?
+		    SHCACHE_FETCH_FILLED : SHCACHE_FETCH_FAILED;
+	switch (shcache_get(c, key, val, sizeof(val), &len, deadline_ms,
+	    deadline_ms)) {
+	case SHCACHE_TIMEOUT:
+		return SHCACHE_FETCH_TIMEOUT;
+	case SHCACHE_HIT:
+		if (f->use(arg, val, len))
+			return SHCACHE_FETCH_CACHED;
+		/*
+		 * Fresh but unreadable: fetched again and overwritten.  Not
+		 * our fill, so an abandon below does nothing.
+		 */
+		break;
+	case SHCACHE_FILL:
+		break;
+	}
+	if (!sc_fill(f, arg, val, sizeof(val), &len, &ttl_ms)) {
+		shcache_abandon(c, key);
+		return SHCACHE_FETCH_FAILED;
+	}
+	shcache_put(c, key, val, len, ttl_ms);
+	return SHCACHE_FETCH_FILLED;
+}

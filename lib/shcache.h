@@ -3,6 +3,8 @@
  * single-flight fills: when a key is missing, exactly one process is told
  * to fetch it (SHCACHE_FILL) while the others asking for it wait for that
  * process's shcache_put() instead of calling upstream themselves.
+ * shcache_fetch() runs that whole protocol for a caller in one call;
+ * shcache_get(), _put() and _abandon() are its steps.
  *
  * The table is a fixed array in one MAP_SHARED|MAP_ANONYMOUS mapping, so
  * the master must call shcache_create() before it forks the workers.  It
@@ -27,6 +29,7 @@
 #ifndef CXHOOK_SHCACHE_H
 #define CXHOOK_SHCACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,5 +119,54 @@ void	shcache_put(struct shcache *, const char *key, const char *val,
 void	shcache_abandon(struct shcache *, const char *key);
 
 void	shcache_stats(struct shcache *, struct shcache_stats *);
+
+/*
+ * How shcache_fetch() makes and reads one kind of value; arg is the
+ * caller's, passed through to both.
+ *
+ * fill fetches the value (the slow call the cache is there to spare) and
+ * leaves the caller's answer in arg.  It writes what is to be cached into
+ * val (valsz bytes) and sets *vallen, and *ttl_ms, how long to keep it,
+ * its own choice: a "not found" may be kept for less than a find.  A
+ * *vallen over SHCACHE_VAL_MAX (the value did not fit) or a *ttl_ms <= 0
+ * still answers the caller, but keeps nothing, and the processes waiting
+ * for the value take the fill over.  It returns false if it could not
+ * fetch, why being the caller's to keep in arg.
+ *
+ * use reads a cached value (NUL-terminated, vallen bytes before the NUL)
+ * into arg.  false says it cannot (a format it does not know): the caller
+ * then fetches the key itself and overwrites the value, as if it was
+ * never cached.
+ */
+struct shcache_filler {
+	bool	(*fill)(void *arg, char *val, size_t valsz, size_t *vallen,
+		    int64_t *ttl_ms);
+	bool	(*use)(void *arg, const char *val, size_t vallen);
+};
+
+enum shcache_fetch_result {
+	SHCACHE_FETCH_CACHED,	/* use() read a cached value */
+	SHCACHE_FETCH_FILLED,	/* fill() answered */
+	SHCACHE_FETCH_FAILED,	/* fill() failed: why is in arg */
+	SHCACHE_FETCH_TIMEOUT	/* another process's fill outlasted deadline */
+};
+
+/*
+ * The whole single-flight protocol for key: a fresh value is used;
+ * otherwise one process fills the key while the others asking for it
+ * wait for its value, and a fill that fails is given up, so that one of
+ * them takes it over.  deadline_ms bounds both the wait and the fill
+ * (after it, a waiter may take the fill over), so fill must keep to it.
+ *
+ * SHCACHE_FETCH_TIMEOUT: arg is untouched, and the caller should not
+ * fetch key itself: the point of waiting was to spare upstream.
+ *
+ * With no cache (NULL), no key (NULL: the caller could not make one) or
+ * a key too long to keep (see shcache_get), fill is called every time,
+ * and nothing is kept.
+ */
+enum shcache_fetch_result	shcache_fetch(struct shcache *, const char *key,
+				    int64_t deadline_ms,
+				    const struct shcache_filler *, void *arg);
 
 #endif

@@ -1,17 +1,26 @@
 """The shared request corpus (tests/corpus/, see its README) through every
-web server: good requests get a valid WebhookResponse, bad ones their
-documented status, and none of them hurts a worker."""
+web server: good requests get the answer tests/corpus/expected.json gives
+for each, bad ones their documented status, and none of them hurts a
+worker.
 
+The good requests go to a pool of their own ("corpus", 2 workers) whose
+weather provider is a stand-in (stubs.WeatherStub), so that the weather
+samples get a forecast; everything else goes to the session pool."""
+
+import datetime
 import json
 
 import pytest
 
-from conftest import (CORPUS, TEXT_BALANCE_10042, TEXT_DEFAULT, check_error,
-                      check_webhook_response, post_json, session_params,
+from conftest import (CORPUS, SERVERS, TEXT_BALANCE_10042, TEXT_DEFAULT,
+                      check_error, check_webhook_response, post_json,
+                      session_params, start_own_pool, start_web_server,
                       texts_of, webhook_request)
+from stubs import WeatherStub
 
 GOOD = sorted((CORPUS / "requests").glob("*.json"))
 BAD = sorted((CORPUS / "bad").glob("*.json"))
+EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
 
 # Expected status for tests/corpus/bad/*; anything not listed: 400.
 BAD_STATUS = {
@@ -40,10 +49,83 @@ def workers_before(pool):
     return pids
 
 
+@pytest.fixture(scope="module")
+def corpus_pool(cxhook_bin, workdir, database):
+    """The pool the good requests go to. Its weather provider knows every
+    place and names it as asked, title-cased: Partly cloudy, 14 °C."""
+    provider = WeatherStub().start()
+    try:
+        key = workdir / "corpus-weather.key"
+        key.write_text("it-corpus-weather-key\n")
+        p = start_own_pool(cxhook_bin, workdir, database, "corpus", workers=2,
+                           extra=f"\n[weather]\nurl = {provider.url}\napi_key_file = {key}\n")
+        yield p
+        p.proc.stop()
+    finally:
+        provider.stop()
+
+
+@pytest.fixture(scope="module")
+def corpus_web(workdir, corpus_pool):
+    """Each web server in front of the corpus pool, started on first use."""
+    started = {}
+
+    def get(name):
+        if name not in started:
+            started[name] = start_web_server(name, workdir, corpus_pool.sock,
+                                             tag=f"{name}-corpus")
+        return started[name]
+
+    yield get
+    for s in started.values():
+        s.proc.stop()
+
+
+@pytest.fixture(params=SERVERS)
+def corpus_server(request, corpus_web):
+    return corpus_web(request.param)
+
+
+@pytest.fixture(scope="module")
+def corpus_workers_before(corpus_pool):
+    pids = corpus_pool.workers()
+    assert len(pids) == 2, f"expected 2 workers, have {sorted(pids)}"
+    return pids
+
+
+def rich_of(doc):
+    """The richContent of every payload message, in order."""
+    return [m["payload"]["richContent"]
+            for m in (doc.get("fulfillmentResponse") or {}).get("messages") or []
+            if isinstance(m, dict) and "richContent" in (m.get("payload") or {})]
+
+
+def form_of(doc):
+    """pageInfo.formInfo.parameterInfo as display name -> state."""
+    info = ((doc.get("pageInfo") or {}).get("formInfo") or {}).get("parameterInfo") or []
+    return {p.get("displayName"): p.get("state") for p in info}
+
+
+def test_every_request_has_an_expected_answer():
+    assert sorted(EXPECTED) == [p.name for p in GOOD], \
+        "tests/corpus/expected.json and tests/corpus/requests/ name different files"
+
+
 @pytest.mark.parametrize("path", GOOD, ids=[p.name for p in GOOD])
-def test_good_request(server, path, workers_before):
-    r = post_json(server.url, path.read_bytes())
-    check_webhook_response(r, f"{path.name} via {server.name}")
+def test_good_request(corpus_server, path, corpus_workers_before):
+    what = f"{path.name} via {corpus_server.name}"
+    want = EXPECTED.get(path.name)
+    assert want is not None, f"{path.name} has no entry in tests/corpus/expected.json"
+    r = post_json(corpus_server.url, path.read_bytes())
+    doc = check_webhook_response(r, what)
+    after = want.get("after")
+    if after and datetime.datetime.now(datetime.timezone.utc).date() <= \
+            datetime.date.fromisoformat(after):
+        pytest.skip(f"{path.name}: its expected answer holds only after {after}")
+    assert texts_of(doc) == want["texts"], f"{what}: {r!r}"
+    assert session_params(doc) == want.get("params", {}), f"{what}: {r!r}"
+    assert form_of(doc) == want.get("form", {}), f"{what}: {r!r}"
+    assert rich_of(doc) == want.get("rich", []), f"{what}: {r!r}"
 
 
 @pytest.mark.parametrize("path", BAD, ids=[p.name for p in BAD])
@@ -154,13 +236,16 @@ def test_nul_in_tag_is_not_the_tag(server):
     assert TEXT_BALANCE_10042 not in texts_of(doc), r
 
 
-def test_pool_survived_the_corpus(pool, lighttpd, workers_before):
-    """After everything above the pool still answers correctly, with the
+def test_pool_survived_the_corpus(pool, lighttpd, workers_before, corpus_pool,
+                                  corpus_web, corpus_workers_before):
+    """After everything above both pools still answer correctly, with the
     very same workers (none crashed and was replaced)."""
-    r = post_json(lighttpd.url, webhook_request(
-        tag="database-query", params={"query_type": "account_balance", "user_id": "10042"}))
-    doc = check_webhook_response(r, "balance after the corpus")
-    assert TEXT_BALANCE_10042 in texts_of(doc), r
-    assert session_params(doc).get("balance") == 1250.75, r
-    assert pool.workers() == workers_before, \
-        f"workers changed: before {sorted(workers_before)}, now {sorted(pool.workers())}"
+    for p, ws, before in ((pool, lighttpd, workers_before),
+                          (corpus_pool, corpus_web("lighttpd"), corpus_workers_before)):
+        r = post_json(ws.url, webhook_request(
+            tag="database-query", params={"query_type": "account_balance", "user_id": "10042"}))
+        doc = check_webhook_response(r, "balance after the corpus")
+        assert TEXT_BALANCE_10042 in texts_of(doc), r
+        assert session_params(doc).get("balance") == 1250.75, r
+        assert p.workers() == before, \
+            f"workers changed: before {sorted(before)}, now {sorted(p.workers())}"

@@ -15,7 +15,7 @@ from conftest import (CMD_TIMEOUT, psql_holding, psql_value, REPO, TEXT_BALANCE_
                       check_webhook_response, fcgi_post_json, free_port, http_request,
                       post_json, run, start_own_pool, wait_for_busy_worker,
                       session_params, start_pool, start_web_server, tail, texts_of,
-                      wait_until, webhook_request, write_pool_conf)
+                      time_bound, wait_until, webhook_request, write_pool_conf)
 
 DEADLINE = 4.5  # [pool] deadline in the generated configs
 SLACK = 1.0
@@ -49,6 +49,7 @@ def assert_balance_ok(server):
     assert TEXT_BALANCE_10042 in texts_of(doc), r
 
 
+@time_bound
 def test_deadline_with_a_blocked_query(database, web):
     """Both workers stuck behind a table lock: each caller still gets a 200
     apology with error_code "deadline" within the deadline, and the workers
@@ -69,6 +70,7 @@ def test_deadline_with_a_blocked_query(database, web):
             assert_balance_ok(s)
 
 
+@time_bound
 def test_deadline_counts_from_nginx_request_start(database, web):
     """Three callers, two workers, the table locked: the third request waits
     in the pool's queue. nginx passes REQUEST_START (conf/nginx-cxhook.conf),
@@ -170,6 +172,7 @@ def _no_lock_left(database):
                        f"WHERE application_name = '{LOCK_APP}'")
 
 
+@time_bound
 def test_stuck_worker_is_killed_and_replaced(make_pool, database):
     """A worker frozen in the middle of a request (SIGSTOP while its query
     waits on a lock) is killed by the master once it is past the deadline

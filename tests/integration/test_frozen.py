@@ -32,7 +32,7 @@ from conftest import (REPO, TEXT_BALANCE_10042, _register_cleanup,
                       check_webhook_response, children_of, proc_state, psql_holding,
                       psql_value, fcgi_post_json,
                       fcgi_request, pid_alive, psql_rows, run, session_params,
-                      start_own_pool, tail, texts_of, wait_until,
+                      start_own_pool, tail, texts_of, time_bound, wait_until,
                       webhook_request, write_pool_conf)
 from test_booking import booking_req, create_req, free_day
 
@@ -46,6 +46,9 @@ APOLOGIES = {"database_unavailable", "deadline"}
 BALANCE = webhook_request(tag="database-query",
                           params={"query_type": "account_balance", "user_id": "10042"})
 LOCK_APP = "cxhook-it-frozen-lock"
+
+# Answers within DEADLINE + SLACK, and RECOVERY_S, are what is tested here.
+pytestmark = time_bound
 
 
 # --------------------------------------------------------------------------

@@ -19,8 +19,8 @@ import pytest
 
 from conftest import (TEXT_BALANCE_10042, _fcgi_len, _fcgi_record, _fcgi_stream,
                       fcgi_post_json, fcgi_request, http_request, post_json,
-                      start_pool, start_web_server, texts_of, wait_until,
-                      webhook_request, write_pool_conf)
+                      start_pool, start_web_server, texts_of, time_bound,
+                      wait_until, webhook_request, write_pool_conf)
 
 BALANCE = webhook_request(tag="database-query",
                           params={"query_type": "account_balance", "user_id": "10042"})
@@ -89,6 +89,7 @@ def own_pool(make_pool, name, workers=4, deadline="1000ms", extra=""):
                      extra=f"[pool]\nidle_timeout = {int(IDLE_TIMEOUT * 1000)}ms\n{extra}")
 
 
+@time_bound
 def test_one_byte_then_silence_holds_no_worker(make_pool):
     """As many peers as workers, each sending one byte and then nothing:
     every one is dropped after idle_timeout, and a real request is
@@ -117,6 +118,7 @@ def test_one_byte_then_silence_holds_no_worker(make_pool):
     assert p.proc.alive()
 
 
+@time_bound
 @pytest.mark.parametrize("cut", ["begin", "params", "body"])
 def test_half_sent_request_is_dropped(make_pool, cut):
     """A peer that stops partway through a record, or through the body,
@@ -136,6 +138,7 @@ def test_half_sent_request_is_dropped(make_pool, cut):
     assert balance_ok(fcgi_post_json(p.target, BALANCE, timeout=5))
 
 
+@time_bound
 def test_keep_alive_is_refused(make_pool):
     """FCGI_KEEP_CONN asked: the answer comes, then the pool closes the
     connection at once instead of keeping the worker for the peer."""
@@ -182,6 +185,7 @@ def drip(pool, stop, seconds):
         s.close()
 
 
+@time_bound
 def test_byte_a_second_is_ended_at_the_deadline(make_pool):
     """Two peers dripping a byte a second at a two-worker pool: each
     worker counts as stuck once it has been on that connection for the
@@ -204,6 +208,7 @@ def test_byte_a_second_is_ended_at_the_deadline(make_pool):
           f"{killed:.0f} workers killed as stuck")
 
 
+@time_bound
 def test_reload_ends_an_old_worker_held_by_a_peer(make_pool):
     """A worker of the old generation held by a dripping peer is ended by
     the deadline plus the grace period after a reload (SIGHUP)."""
@@ -224,6 +229,7 @@ def test_reload_ends_an_old_worker_held_by_a_peer(make_pool):
     assert balance_ok(fcgi_post_json(p.target, BALANCE, timeout=5))
 
 
+@time_bound
 def test_worker_killed_on_a_connection_is_replaced_at_once(make_pool):
     """Workers killed one after another while on a connection, each younger
     than a second: every one is replaced at once, never after a back-off

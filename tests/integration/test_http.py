@@ -2,12 +2,14 @@
 405 / 415 / 413, and the health endpoint."""
 
 import json
+import math
+import re
 
 import pytest
 
 from conftest import (TEXT_BALANCE_10042, check_error, check_webhook_response,
                       http_request, post_json, start_own_pool, start_web_server,
-                      texts_of, webhook_request)
+                      texts_of, wait_until, webhook_request)
 
 BALANCE = json.dumps(webhook_request(
     tag="database-query", params={"query_type": "account_balance", "user_id": "10042"}))
@@ -93,16 +95,76 @@ def test_healthz(server):
     assert r.json() == {"status": "ok", "database": "ok"}, r
 
 
-def test_metrics(server):
+# Every metric the pool reports (fcgi/scoreboard.c; README names
+# cxhook_workers_killed_total), its TYPE and the label sets of its samples.
+METRICS = {
+    "cxhook_workers": ("gauge", {'state="idle"', 'state="busy"'}),
+    "cxhook_requests_total": ("counter", {""}),
+    "cxhook_responses_total": ("counter", {f'class="{c}xx"' for c in range(2, 6)}),
+    "cxhook_request_duration_seconds_sum": ("counter", {""}),
+    "cxhook_workers_respawned_total": ("counter", {""}),
+    "cxhook_workers_killed_total": ("counter", {""}),
+    "cxhook_uptime_seconds": ("gauge", {""}),
+}
+# Prometheus text format 0.0.4: name{label="value",...} number
+_LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'
+SAMPLE = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)"
+                    rf"(?:\{{((?:{_LABEL})(?:,{_LABEL})*)?\}})? (\S+)")
+
+
+def scrape(server):
+    """/metrics as {(name, labels): value}, each line checked: a comment
+    (# HELP or # TYPE, TYPE before its samples) or a sample with a finite
+    value no counter or gauge of ours can have below 0."""
     r = http_request(server.base + "/metrics", "GET")
     assert r.status == 200, r
     assert (r.header("content-type") or "").startswith("text/plain"), r.headers
-    text = r.body.decode("utf-8")
-    assert "# TYPE " in text and "cxhook_" in text, text[:500]
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.rpartition(" ")
-            assert name and float(value) == float(value), f"not a sample line: {line!r}"
+    samples, types = {}, {}
+    for line in r.body.decode("utf-8").splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            types[name] = kind
+            continue
+        if line.startswith("# HELP "):
+            continue
+        m = SAMPLE.fullmatch(line)
+        assert m, f"not a sample line: {line!r}"
+        name, labels, value = m.group(1), m.group(2) or "", float(m.group(3))
+        assert name in types, f"{name}: a sample before its # TYPE"
+        assert math.isfinite(value) and value >= 0, f"{line!r}"
+        assert (name, labels) not in samples, f"{line!r} twice"
+        samples[(name, labels)] = value
+    for name, (kind, labels) in METRICS.items():
+        assert types.get(name) == kind, f"{name}: TYPE {types.get(name)!r}, want {kind}"
+        have = {lab for n, lab in samples if n == name}
+        assert have == labels, f"{name}: samples {sorted(have)}, want {sorted(labels)}"
+    return samples
+
+
+def test_metrics(server):
+    """Two answers and a 400 through the web server move the pool's
+    counters by exactly that much, and by the scrapes (each 200): a scrape
+    is counted once answered, so the k-th one after `before` counts
+    `before` and the k - 1 between."""
+    total, c2, c4, c5 = (("cxhook_requests_total", ""),
+                         *(("cxhook_responses_total", f'class="{c}xx"') for c in (2, 4, 5)))
+    before = scrape(server)
+    for body, status in ((BALANCE, 200), (BALANCE, 200), ("{", 400)):
+        r = post_json(server.url, body)
+        assert r.status == status, r
+    seen = []
+
+    def moved():
+        seen.append(scrape(server))
+        return seen[-1][total] >= before[total] + 3 + len(seen)
+
+    assert wait_until(moved, 5), f"{total[0]} did not move: {before} -> {seen[-1]}"
+    k, after = len(seen), seen[-1]
+    got = tuple(after[m] - before[m] for m in (total, c2, c4, c5))
+    assert got == (3 + k, 2 + k, 1, 0), \
+        f"requests, 2xx, 4xx, 5xx moved by {got} after {k} scrapes"
+    assert after[("cxhook_request_duration_seconds_sum", "")] > \
+        before[("cxhook_request_duration_seconds_sum", "")], (before, after)
 
 
 def test_status(server, pool):

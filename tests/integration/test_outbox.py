@@ -120,17 +120,18 @@ def test_booking_and_cancellation_forwarded_once(database, forwarding_pool, stub
 
 
 def test_answer_does_not_wait_for_the_scheduler(database, forwarding_pool, stubs):
+    """The scheduler holds every POST for 3 s: the booking and the
+    cancellation are answered before their deliveries are done, however
+    long the answers take (the order is the promise, not the speed)."""
     stub = stubs(delay=3.0).start()
     p = forwarding_pool("outbox-slow", stub.url)
-    t0 = time.monotonic()
     d, cid, _ = book(p, database, "massage", 16, 0)
-    elapsed = time.monotonic() - t0
-    assert elapsed < 1.0, f"the booking was answered after {elapsed:.2f}s: it waited for the scheduler"
-    t0 = time.monotonic()
+    assert not delivered(database, cid, "confirmed"), \
+        f"the booking was answered only once delivered: {outbox_rows(database, cid)}"
     doc = ask(p, booking_req(tag="booking.cancel", confirmation_id=cid))
-    elapsed = time.monotonic() - t0
     assert "is cancelled" in " ".join(texts_of(doc)), texts_of(doc)
-    assert elapsed < 1.0, f"the cancellation was answered after {elapsed:.2f}s"
+    assert not delivered(database, cid, "cancelled"), \
+        f"the cancellation was answered only once delivered: {outbox_rows(database, cid)}"
     stub.set_delay(0)  # the POST under way keeps its 3 s
     assert wait_until(lambda: delivered(database, cid, "confirmed")
                       and delivered(database, cid, "cancelled"), 10), \

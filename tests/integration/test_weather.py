@@ -21,7 +21,7 @@ import pytest
 
 from conftest import (CORPUS, check_webhook_response, fcgi_post_json,
                       fcgi_request, post_json, session_params, start_own_pool,
-                      start_web_server, texts_of, webhook_request)
+                      start_web_server, texts_of, time_bound, webhook_request)
 from stubs import WeatherStub
 
 API_KEY = "it-weather-" + uuid.uuid4().hex[:12] + "+/=&x"  # must arrive intact: escaped
@@ -262,6 +262,7 @@ def test_provider_refusing_the_key_is_not_an_unknown_place(weather, wpool, statu
          f"{texts_of(doc)} (upstream calls {weather.count(place)})")
 
 
+@time_bound
 def test_provider_not_listening(make_pool, api_key_file):
     gone = WeatherStub(names=NAMES).start()
     url = gone.url
@@ -277,6 +278,7 @@ def test_provider_not_listening(make_pool, api_key_file):
     assert elapsed < DEADLINE_MS / 1000, f"a refused connection took {elapsed:.2f}s"
 
 
+@time_bound
 @pytest.mark.parametrize("mode,place", [({"delay": 3.0}, "Reykjavik"),
                                         ({"slow": 3.0}, "Tromso")],
                          ids=["delay-3s", "trickle-3s"])
@@ -349,6 +351,7 @@ def test_cache_is_shared_by_all_workers(weather, fresh_pool):
     assert sum(served.values()) >= n, served
 
 
+@time_bound
 def test_single_flight(weather, fresh_pool):
     p = fresh_pool("weather-flight", deadline="4500ms")
     weather.set_mode("Oslo", delay=1.0)
@@ -401,6 +404,7 @@ def test_cache_key_is_normalised(weather, fresh_pool):
     assert weather.snapshot()["total"] == 3
 
 
+@time_bound
 def test_cache_ttl(weather, fresh_pool):
     p = fresh_pool("weather-ttl", ttl="1s")
     ask(p, weather_req("Bergen"))

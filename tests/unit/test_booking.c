@@ -264,11 +264,8 @@ test_missing_corpus(void **state)
 }
 
 /*
- * No services at all (a fresh database without demo data).
- *
- * BUG: handlers/h_booking.c offer_services() with zero rows says
- * "... We offer . Which would you like?" and sends an empty chips item.
- * Want the question alone, with no chips.
+ * No services at all (a fresh database without demo data): the question
+ * alone, with no "We offer ." and no empty chips item.
  */
 static void
 test_missing_no_services(void **state)
@@ -463,12 +460,10 @@ test_malformed(void **state)
 
 /*
  * An agent whose form collects one `datetime` parameter: what must be
- * asked again is datetime, the parameter the form has.
- *
- * BUG: handlers/h_booking.c reject_malformed() and answer_outcome() mark
- * "date" or "time" INVALID and null even when the value came from
- * `datetime` (read_when()), so the form's datetime stays FILLED and CX
- * does not re-prompt.  Want datetime INVALID and null.
+ * asked again is datetime, the parameter the form has.  An impossible
+ * datetime, or one whose slot is full, marks datetime INVALID and null:
+ * marking "date" or "time", which this form lacks, would leave datetime
+ * FILLED, and CX would not ask again.
  */
 static void
 test_datetime_invalid(void **state)

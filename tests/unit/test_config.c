@@ -727,11 +727,12 @@ test_parse_size(void **state)
 }
 
 /*
- * BUG: parse_duration_ms() and parse_size() (config/config.c) accept NaN:
- * strtod() reads "nan", "v < 0" and "v > 1e15" are both false for NaN, so
- * "nanms" and "nanB" return 0 after converting NaN to int64_t, which is
- * undefined behaviour (INT64_MIN on x86-64).  config_load() happens to
- * refuse them afterwards only because INT64_MIN is below every minimum.
+ * NaN is no duration and no size: parse_duration_ms() and parse_size()
+ * refuse "nanms" and "nanB" themselves.  strtod() reads "nan", and NaN
+ * fails every comparison, so range checks such as "v < 0" and "v > 1e15"
+ * let it through to a conversion to int64_t that is undefined behaviour;
+ * config_load()'s own minimums would only catch the INT64_MIN that x86-64
+ * happens to give.
  */
 static void
 test_parse_nan(void **state)
@@ -743,11 +744,11 @@ test_parse_nan(void **state)
 
 	for (i = 0; i < NITEMS(dur); i++)
 		if (parse_duration_ms(dur[i], &v) != -1)
-			fail_msg("BUG: parse_duration_ms(\"%s\") accepted, "
-			    "gave %lld", dur[i], (long long)v);
+			fail_msg("parse_duration_ms(\"%s\") accepted, gave "
+			    "%lld", dur[i], (long long)v);
 	for (i = 0; i < NITEMS(size); i++)
 		if (parse_size(size[i], &v) != -1)
-			fail_msg("BUG: parse_size(\"%s\") accepted, gave %lld",
+			fail_msg("parse_size(\"%s\") accepted, gave %lld",
 			    size[i], (long long)v);
 }
 

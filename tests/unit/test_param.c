@@ -200,9 +200,9 @@ test_text(void **state)
 }
 
 /*
- * BUG: cx.h promises "a number as an integer when it is integral, else
- * shortest %g", but cx/param.c:num_text() prints with "%.17g", so 19.99
- * is spoken as "19.989999999999998" and 0.1 as "0.10000000000000001".
+ * cx.h promises "a number as an integer when it is integral, else
+ * shortest %g": 19.99 is spoken as "19.99" and 0.1 as "0.1", not as the
+ * "19.989999999999998" and "0.10000000000000001" of "%.17g".
  */
 static void
 test_text_shortest_fraction(void **state)
@@ -230,7 +230,7 @@ test_text_shortest_fraction(void **state)
 		cx_request_free(&req);
 	}
 	if (why[0] != '\0')
-		fail_msg("BUG: %s", why);
+		fail_msg("%s", why);
 }
 
 /* Too long for the buffer: fails, and never writes past bufsz. */
@@ -382,11 +382,10 @@ test_num(void **state)
 }
 
 /*
- * BUG: cx/param.c:str_to_long() (cx_param_int) and cx_param_num() skip
- * trailing blanks before they check that strtod() consumed anything
- * (end == tmp), so a string of blanks ("  ", "\t") is read as the number
- * 0 instead of failing.  (given() does not treat "  " as empty, so the
- * value reaches them.)
+ * A string of blanks ("  ", "\t") is no number for cx_param_int() and
+ * cx_param_num(), not 0: that strtod() consumed something is checked
+ * before trailing blanks are skipped.  (given() does not treat "  " as
+ * empty, so the value reaches them.)
  */
 static void
 test_blank_string_is_no_number(void **state)
@@ -412,7 +411,7 @@ test_blank_string_is_no_number(void **state)
 		cx_request_free(&req);
 	}
 	if (why[0] != '\0')
-		fail_msg("BUG: %s", why);
+		fail_msg("%s", why);
 }
 
 /* ---- cx_param_date, cx_date_valid ---- */

@@ -453,14 +453,9 @@ test_upstream_failures(void **state)
  * The provider refusing us is not the provider not knowing the place.
  * weatherapi.com answers 400 (code 1006) for an unknown place, but 401
  * for a bad key, 403 for an exhausted quota or a disabled key, and 429
- * when rate limited.
- *
- * BUG: handlers/h_weather.c fetch() takes every 4xx for "no such place",
- * so a bad key, a spent quota or rate limiting tells the caller "Sorry, I
- * couldn't find weather information for London." with error_code
- * location_not_found (a business answer), and with a cache, stores that
- * answer for every city asked for min(cache_ttl, 5 min) after the
- * provider recovers.  Want upstream_unavailable, not cached.
+ * when rate limited.  Those are upstream_unavailable, not
+ * location_not_found, and are not cached: once the provider serves us
+ * again, London is found at once, not up to 5 minutes later.
  */
 static void
 test_provider_refusal(void **state)
@@ -712,6 +707,70 @@ test_cache_ttl(void **state)
 	shcache_destroy(cache);
 }
 
+/*
+ * A fresh entry the handler cannot read (a format it does not know) is
+ * fetched again and replaced.
+ */
+static void
+test_cache_unreadable_entry(void **state)
+{
+	static const char	 old[] = "V2\tLondon\t14\tPartly cloudy";
+	struct fake_http	 h;
+	struct wh_settings	 s;
+	struct shcache		*cache;
+	struct result		 res;
+	char			 doc[512];
+	int			 i;
+
+	cache = shcache_create(16);
+	shcache_put(cache, "london", old, strlen(old), 60000);
+	fake_http_init(&h);
+	fake_http_answer(&h, 200, london_body);
+	settings_init(&s);
+	for (i = 0; i < 2; i++) {
+		run(&h, &s, cache, loc_req(doc, sizeof(doc), "\"London\""),
+		    &res);
+		assert_int_equal(h.calls, 1);
+		assert_string_equal(only_text(&res), LONDON_TEXT);
+		result_free(&res);
+		/* The second answer can only come from the new entry. */
+		fake_http_fail(&h, WH_UPSTREAM_UNAVAILABLE);
+	}
+	shcache_destroy(cache);
+}
+
+/* A place too long to be a cache key is answered, and never cached. */
+static void
+test_cache_uncacheable_place(void **state)
+{
+	struct fake_http	 h;
+	struct wh_settings	 s;
+	struct shcache		*cache;
+	struct shcache_stats	 st;
+	struct result		 res;
+	char			 doc[512], loc[SHCACHE_KEY_MAX + 8];
+	int			 i;
+
+	memset(loc, 'a', sizeof(loc));
+	loc[0] = '"';
+	loc[sizeof(loc) - 2] = '"';
+	loc[sizeof(loc) - 1] = '\0';
+	cache = shcache_create(16);
+	fake_http_init(&h);
+	fake_http_answer(&h, 200, london_body);
+	settings_init(&s);
+	for (i = 1; i <= 2; i++) {
+		run(&h, &s, cache, loc_req(doc, sizeof(doc), loc), &res);
+		assert_int_equal(h.calls, i);
+		assert_string_equal(only_text(&res), LONDON_TEXT);
+		result_free(&res);
+	}
+	shcache_stats(cache, &st);
+	assert_int_equal(st.entries_used, 0);
+	assert_int_equal(st.fills + st.hits, 0);
+	shcache_destroy(cache);
+}
+
 int
 main(void)
 {
@@ -730,6 +789,8 @@ main(void)
 		cmocka_unit_test(test_cache_not_found),
 		cmocka_unit_test(test_cache_failure_not_cached),
 		cmocka_unit_test(test_cache_ttl),
+		cmocka_unit_test(test_cache_unreadable_entry),
+		cmocka_unit_test(test_cache_uncacheable_place),
 	};
 
 	return cmocka_run_group_tests_name("weather", tests, NULL, NULL);
