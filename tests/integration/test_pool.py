@@ -170,7 +170,7 @@ def test_max_requests_recycles_workers(cxhook_bin, workdir, database):
         def served_by():
             pids = {}
             for line in log.read_text(errors="replace").splitlines():
-                m = re.match(r"cxhook\[(\d+)\] debug: \[req ([^]]+)\] POST ", line)
+                m = re.match(r"cxhook\[(\d+)\] debug: \[req (\S+)[^]]*\] POST ", line)
                 if m:
                     pids[m.group(2)] = int(m.group(1))
             return [pids.get(x) for x in ids] if all(x in pids for x in ids) else None
