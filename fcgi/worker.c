@@ -284,6 +284,50 @@ read_request(FCGX_Request *r, int fd)
 }
 
 /*
+ * Whether the web server has sent all it will: the body read to its end
+ * (reading at most DRAIN_MAX more, when the answer went out before it
+ * was read, a 405 or a 401 say).  Usually it was read already and this
+ * costs nothing.
+ */
+#define DRAIN_MAX	(64 * 1024)
+
+static bool
+input_ended(FCGX_Stream *in)
+{
+	char	scratch[4096];
+	size_t	total = 0;
+	int	n;
+
+	while (!FCGX_HasSeenEOF(in) && total < DRAIN_MAX) {
+		if ((n = FCGX_GetStr(scratch, sizeof(scratch), in)) <= 0)
+			break;
+		total += (size_t)n;
+	}
+	return FCGX_HasSeenEOF(in) && FCGX_GetError(in) == 0;
+}
+
+/*
+ * Sends what is left of the answer and ends the connection, refusing
+ * keep-alive (see the top of this file).  A web server that has sent all
+ * it will is simply closed on: libfcgi's lingering close (shut down the
+ * sending side, then read until the peer closes) is for a peer still
+ * sending, whose unread bytes would otherwise reset the connection before
+ * it read the answer, and it costs three system calls and a wait.
+ */
+static void
+finish(FCGX_Request *r)
+{
+	bool	ended = input_ended(r->in);
+
+	r->keepConnection = ended;
+	FCGX_Finish_r(r);
+	if (r->ipcFd != -1) {
+		close(r->ipcFd);
+		r->ipcFd = -1;
+	}
+}
+
+/*
  * RLIMIT_DATA covers the heap and every private writable mapping, so an
  * allocation that would take the worker past max_worker_memory fails
  * (and ends the worker) instead of the machine running out.
@@ -367,9 +411,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 		log_request_begin();
 		if (read_request(&req, fd)) {
 			serve_one(&app, &board, &req);
-			/* No keep-alive: see the top of this file. */
-			req.keepConnection = 0;
-			FCGX_Finish_r(&req);
+			finish(&req);
 			db_end_request(db);
 			served++;
 		}
