@@ -199,29 +199,64 @@ fill_random(void *p, size_t n)
 }
 
 /*
- * The next connection, with idle_ms as the timeout of every read and
- * write on it; -1 with errno when there is none (EAGAIN: the listener's
- * receive timeout, the idle tick).
+ * How a worker times its connections out.  With the libfcgi of
+ * deps/libfcgi (FCGX_SetIoTimeout, patch 0003), connections are accepted
+ * non-blocking and libfcgi waits for a slow peer itself, with poll(),
+ * only when a read or a write would block: no system call at all while
+ * the web server keeps up.  Debian's stock libfcgi (the test build
+ * cxhook-stock-libfcgi) lacks it, hence the weak reference: there each
+ * connection gets SO_RCVTIMEO and SO_SNDTIMEO instead.
+ */
+#pragma weak FCGX_SetIoTimeout
+
+struct conn_opts {
+	int64_t	idle_ms;
+	bool	nonblocking;	/* libfcgi times reads and writes out */
+	bool	tcp;		/* TCP_NODELAY on each connection */
+};
+
+static void
+conn_opts_init(struct conn_opts *o, int listen_fd, int64_t idle_ms)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof(ss);
+
+	o->idle_ms = idle_ms;
+	o->nonblocking = FCGX_SetIoTimeout != NULL;
+	if (o->nonblocking)
+		FCGX_SetIoTimeout((int)idle_ms);
+	o->tcp = getsockname(listen_fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
+}
+
+/*
+ * The next connection, with the idle timeout on every read and write;
+ * -1 with errno when there is none (EAGAIN: the listener's receive
+ * timeout, the idle tick).
  */
 static int
-accept_conn(int listen_fd, int64_t idle_ms)
+accept_conn(int listen_fd, const struct conn_opts *o)
 {
 	struct timeval	tv;
 	int		fd, one = 1;
 
-	if ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+	if ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC |
+	    (o->nonblocking ? SOCK_NONBLOCK : 0))) == -1)
 		return -1;
-	tv.tv_sec = idle_ms / 1000;
-	tv.tv_usec = (idle_ms % 1000) * 1000;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1) {
+	tv.tv_sec = o->idle_ms / 1000;
+	tv.tv_usec = (o->idle_ms % 1000) * 1000;
+	if (!o->nonblocking &&
+	    (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)) {
 		log_warn("worker: setsockopt on a new connection");
 		close(fd);
 		errno = EAGAIN;
 		return -1;
 	}
 	/* Answers go out in one piece: no reason to wait for an ACK. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (o->tcp)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
 	return fd;
 }
 
@@ -354,6 +389,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 {
 	struct http_app	 app;
 	struct board	 board;
+	struct conn_opts conn;
 	FCGX_Request	 req;
 	struct db	*db;
 	long		 served = 0, limit;
@@ -373,6 +409,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", linger, 1);
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
+	conn_opts_init(&conn, listen_fd, cfg->idle_timeout_ms);
 	db = db_open(cfg->conninfo, cfg->connect_timeout_ms, DB_WORKER);
 	db_warm(db, now_ms() + cfg->connect_timeout_ms);
 
@@ -401,7 +438,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	FCGX_InitRequest(&req, -1, 0);
 	while (!stop_pending()) {
 		log_flush();
-		if ((fd = accept_conn(listen_fd, cfg->idle_timeout_ms)) == -1) {
+		if ((fd = accept_conn(listen_fd, &conn)) == -1) {
 			if (accept_transient(errno))
 				continue;
 			log_warn("worker: accept");
