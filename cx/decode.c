@@ -14,6 +14,7 @@
  * their name or number.  A known field of the wrong type is an error
  * naming its path.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -484,17 +485,14 @@ decode_query(json_object *root, struct cx_request *req, struct cx_err *err)
 int
 cx_decode(char *body, size_t len, struct cx_request *req, struct cx_err *err)
 {
-	struct json_tokener	*tok;
 	json_object		*root;
 
 	memset(req, 0, sizeof(*req));
 	if (json_strict_check(body, len, CX_MAX_DEPTH, err) == -1)
 		return -1;
 	/* The strict check has vetted every byte; json-c only builds. */
-	if ((tok = json_tokener_new_ex(CX_MAX_DEPTH + 1)) == NULL)
+	if ((root = cx_json_parse(body, len)) == NULL && errno == ENOMEM)
 		return fail(err, "out of memory");
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	json_tokener_free(tok);
 	if (root == NULL || !json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
 		return fail(err, "body is not a JSON object");

@@ -23,6 +23,12 @@ cx_wrap(json_object *o)
 	return (struct cx_json *)(void *)o;
 }
 
+/*
+ * Parses a document the strict check has vetted (cx/json_strict.h) with
+ * the process's one tokener; NULL (errno ENOMEM when out of memory).
+ */
+json_object	*cx_json_parse(const char *body, size_t len);
+
 /* A custom payload message; takes ownership of the JSON object. */
 void	cx_resp_payload(struct cx_response *, json_object *);
 /* A liveAgentHandoff message; takes ownership of metadata (may be NULL). */

@@ -56,16 +56,26 @@ sb_release(struct scoreboard *sb, int slot)
 		STORE(&sb->slots[slot].state, SB_FREE);
 }
 
+/* src, cut to fit: the per-request path, so no snprintf. */
+static void
+copy_str(char *dst, size_t dstsz, const char *src)
+{
+	size_t	n = strnlen(src, dstsz - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 void
 sb_set_tag(struct sb_slot *s, const char *tag)
 {
-	snprintf(s->tag, sizeof(s->tag), "%s", tag);
+	copy_str(s->tag, sizeof(s->tag), tag);
 }
 
 void
 sb_set_request(struct sb_slot *s, const char *id)
 {
-	snprintf(s->request, sizeof(s->request), "%s", id);
+	copy_str(s->request, sizeof(s->request), id);
 }
 
 void

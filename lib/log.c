@@ -21,11 +21,16 @@
 static enum log_level	 cur_level = LOG_LVL_INFO;
 
 /* The request context (log.h), and its rendering as a line's prefix. */
+/*
+ * The request context (log.h).  Only stored while a request runs: most
+ * requests log nothing, so the "[req ...] " prefix is written only when
+ * a line is.
+ */
 static struct {
-	char	id[REQ_MAX + 1];
-	char	session[9];
-	char	tag[33];
-	char	prefix[REQ_MAX + 64];
+	char		id[REQ_MAX + 1];
+	uint32_t	session;	/* FNV-1a of the session path */
+	bool		has_session;
+	char		tag[33];
 } cur;
 static int64_t		 repeat_ms = LOG_REPEAT_MS;
 static unsigned		 repeat_burst = LOG_REPEAT_BURST;
@@ -112,26 +117,26 @@ keep_plain(char *out, size_t outsz, const char *src, size_t len)
 	out[n] = '\0';
 }
 
+/* "[req ID sess HASH tag TAG] ", or "" outside a request; out has 128 bytes. */
 static void
-render(void)
+prefix(char *out, size_t outsz)
 {
-	size_t	n = 0;
+	int	n;
 
-	cur.prefix[0] = '\0';
-	if (cur.id[0] != '\0')
-		n += (size_t)snprintf(cur.prefix + n, sizeof(cur.prefix) - n,
-		    " req %s", cur.id);
-	if (cur.session[0] != '\0' && n < sizeof(cur.prefix))
-		n += (size_t)snprintf(cur.prefix + n, sizeof(cur.prefix) - n,
-		    " sess %s", cur.session);
-	if (cur.tag[0] != '\0' && n < sizeof(cur.prefix))
-		n += (size_t)snprintf(cur.prefix + n, sizeof(cur.prefix) - n,
-		    " tag %s", cur.tag);
-	/* " req X ..." becomes "[req X ...] " */
-	if (n > 0 && n + 3 <= sizeof(cur.prefix)) {
-		cur.prefix[0] = '[';
-		memcpy(cur.prefix + n, "] ", 3);
+	if (cur.id[0] == '\0' && !cur.has_session && cur.tag[0] == '\0') {
+		out[0] = '\0';
+		return;
 	}
+	n = snprintf(out, outsz, "[%s%s%s", cur.id[0] != '\0' ? "req " : "",
+	    cur.id, cur.id[0] != '\0' && (cur.has_session || cur.tag[0] != '\0') ?
+	    " " : "");
+	if (cur.has_session && n > 0 && (size_t)n < outsz)
+		n += snprintf(out + n, outsz - (size_t)n, "sess %08x%s",
+		    (unsigned)cur.session, cur.tag[0] != '\0' ? " " : "");
+	if (cur.tag[0] != '\0' && n > 0 && (size_t)n < outsz)
+		n += snprintf(out + n, outsz - (size_t)n, "tag %s", cur.tag);
+	if (n > 0 && (size_t)n < outsz)
+		snprintf(out + n, outsz - (size_t)n, "] ");
 }
 
 void
@@ -152,15 +157,12 @@ log_request_ids(const char *response_id, size_t idlen, const char *session,
 	size_t		i;
 
 	keep_plain(cur.id, sizeof(cur.id), response_id, idlen);
-	cur.session[0] = '\0';
-	if (session != NULL && sesslen > 0) {
-		for (i = 0; i < sesslen; i++) {
-			h ^= (unsigned char)session[i];
-			h *= 16777619u;
-		}
-		snprintf(cur.session, sizeof(cur.session), "%08x", h);
+	cur.has_session = session != NULL && sesslen > 0;
+	for (i = 0; cur.has_session && i < sesslen; i++) {
+		h ^= (unsigned char)session[i];
+		h *= 16777619u;
 	}
-	render();
+	cur.session = h;
 }
 
 void
@@ -168,7 +170,6 @@ log_request_tag(const char *tag)
 {
 	keep_plain(cur.tag, sizeof(cur.tag), tag, tag != NULL ? strlen(tag) :
 	    0);
-	render();
 }
 
 void
@@ -285,7 +286,7 @@ static void
 vlog(enum log_level l, int with_errno, bool counted, const char *fmt,
     va_list ap)
 {
-	char	msg[MSG_MAX], line[LINE_MAX];
+	char	msg[MSG_MAX], line[LINE_MAX], pre[REQ_MAX + 64];
 	int	saved = errno;
 	size_t	n;
 
@@ -297,7 +298,8 @@ vlog(enum log_level l, int with_errno, bool counted, const char *fmt,
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
 	}
 	flatten(msg);
-	snprintf(line, sizeof(line), "%s%s", cur.prefix, msg);
+	prefix(pre, sizeof(pre));
+	snprintf(line, sizeof(line), "%s%s", pre, msg);
 	if (!counted || first_in_window(fmt, l, line))
 		emit(l, line, "");
 	errno = saved;
