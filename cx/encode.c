@@ -5,6 +5,13 @@
  * one place that knows the wire shape, so every response is camelCase,
  * carries no field the proto lacks, and is refused when it would not fit
  * Dialogflow's 64 KiB limit.
+ *
+ * cx_encode() writes the JSON text itself, straight into the output
+ * buffer: building a json-c tree for every answer only to print and free
+ * it was a third of the worker's time.  json-c objects a handler handed
+ * over whole (custom payloads, handoff metadata, raw parameter values:
+ * cx/json.h) are printed by json-c, after a check that every number in
+ * them is one JSON can carry.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -26,9 +33,15 @@ struct resp_msg {
 	json_object	*obj;		/* MSG_PAYLOAD, MSG_HANDOFF (may be NULL) */
 };
 
+/* A session parameter's value, as it goes on the wire. */
+enum pv_kind { PV_NULL, PV_STRING, PV_NUMBER, PV_BOOL, PV_JSON };
+
 struct resp_param {
 	char		*name;
-	json_object	*value;		/* NULL encodes JSON null */
+	enum pv_kind	 kind;
+	char		*text;		/* PV_STRING; PV_NUMBER: its JSON text */
+	bool		 b;		/* PV_BOOL */
+	json_object	*json;		/* PV_JSON */
 };
 
 struct resp_form {
@@ -50,6 +63,17 @@ struct cx_response {
 	json_object		*payload;
 };
 
+static void
+param_clear(struct resp_param *p, bool name_too)
+{
+	if (name_too)
+		free(p->name);
+	free(p->text);
+	json_object_put(p->json);
+	p->text = NULL;
+	p->json = NULL;
+}
+
 struct cx_response *
 cx_response_new(void)
 {
@@ -67,10 +91,8 @@ cx_response_free(struct cx_response *r)
 		free(r->msgs[i].text);
 		json_object_put(r->msgs[i].obj);
 	}
-	for (i = 0; i < r->n_params; i++) {
-		free(r->params[i].name);
-		json_object_put(r->params[i].value);
-	}
+	for (i = 0; i < r->n_params; i++)
+		param_clear(&r->params[i], true);
 	for (i = 0; i < r->n_forms; i++)
 		free(r->forms[i].name);
 	free(r->msgs);
@@ -145,24 +167,34 @@ cx_resp_n_messages(const struct cx_response *r)
 	return r->n_msgs;
 }
 
-void
-cx_resp_set_json(struct cx_response *r, const char *name, json_object *value)
+/* The parameter called name, emptied for a new value (made if new). */
+static struct resp_param *
+param_slot(struct cx_response *r, const char *name)
 {
 	struct resp_param	*p;
 	size_t			 i;
 
 	for (i = 0; i < r->n_params; i++) {
 		if (strcmp(r->params[i].name, name) == 0) {
-			json_object_put(r->params[i].value);
-			r->params[i].value = value;
-			return;
+			param_clear(&r->params[i], false);
+			return &r->params[i];
 		}
 	}
 	r->params = xreallocarray(r->params, r->n_params + 1,
 	    sizeof(*r->params));
 	p = &r->params[r->n_params++];
+	memset(p, 0, sizeof(*p));
 	p->name = xstrdup(name);
-	p->value = value;
+	return p;
+}
+
+void
+cx_resp_set_json(struct cx_response *r, const char *name, json_object *value)
+{
+	struct resp_param	*p = param_slot(r, name);
+
+	p->kind = value != NULL ? PV_JSON : PV_NULL;
+	p->json = value;
 }
 
 bool
@@ -179,7 +211,31 @@ cx_resp_has_param(const struct cx_response *r, const char *name)
 void
 cx_resp_set_str(struct cx_response *r, const char *name, const char *s)
 {
-	cx_resp_set_json(r, name, json_object_new_string(s));
+	struct resp_param	*p = param_slot(r, name);
+
+	p->kind = PV_STRING;
+	p->text = xstrdup(s);
+}
+
+/*
+ * The shortest text that reads back as d ("0.1", not
+ * "0.10000000000000001"): a JSON number, since d is finite.
+ */
+static void
+double_text(double d, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%.15g", d);
+	if (strtod(out, NULL) != d)
+		snprintf(out, outsz, "%.17g", d);
+}
+
+static void
+set_number(struct cx_response *r, const char *name, const char *text)
+{
+	struct resp_param	*p = param_slot(r, name);
+
+	p->kind = PV_NUMBER;
+	p->text = xstrdup(text);
 }
 
 void
@@ -188,47 +244,61 @@ cx_resp_set_number_text(struct cx_response *r, const char *name,
 {
 	struct cx_str	t = { text, strlen(text) };
 	double		d = strtod(text, NULL);
+	char		num[32];
 
 	/*
-	 * json-c prints the text given, so "1250.75" stays exact; text that
-	 * is not a JSON number would make the whole response invalid, so it
-	 * goes through a double instead.  What no double holds ("NaN", as
-	 * PostgreSQL spells a numeric NaN, or "1e999") is no number: null.
+	 * The text given goes out as it is, so "1250.75" stays exact; text
+	 * that is not a JSON number would make the whole response invalid,
+	 * so it goes through a double instead.  What no double holds
+	 * ("NaN", as PostgreSQL spells a numeric NaN, or "1e999") is no
+	 * number: null.
 	 */
 	if (!isfinite(d))
 		cx_resp_set_null(r, name);
 	else if (cx_is_json_number(t))
-		cx_resp_set_json(r, name, json_object_new_double_s(d, text));
-	else
-		cx_resp_set_json(r, name, json_object_new_double(d));
+		set_number(r, name, text);
+	else {
+		double_text(d, num, sizeof(num));
+		set_number(r, name, num);
+	}
 }
 
 void
 cx_resp_set_int(struct cx_response *r, const char *name, long v)
 {
-	cx_resp_set_json(r, name, json_object_new_int64(v));
+	char	num[32];
+
+	snprintf(num, sizeof(num), "%ld", v);
+	set_number(r, name, num);
 }
 
 void
 cx_resp_set_double(struct cx_response *r, const char *name, double v)
 {
+	char	num[32];
+
 	/* JSON has no NaN or infinities. */
-	if (isfinite(v))
-		cx_resp_set_json(r, name, json_object_new_double(v));
-	else
+	if (!isfinite(v)) {
 		cx_resp_set_null(r, name);
+		return;
+	}
+	double_text(v, num, sizeof(num));
+	set_number(r, name, num);
 }
 
 void
 cx_resp_set_bool(struct cx_response *r, const char *name, bool v)
 {
-	cx_resp_set_json(r, name, json_object_new_boolean(v));
+	struct resp_param	*p = param_slot(r, name);
+
+	p->kind = PV_BOOL;
+	p->b = v;
 }
 
 void
 cx_resp_set_null(struct cx_response *r, const char *name)
 {
-	cx_resp_set_json(r, name, NULL);
+	param_slot(r, name)->kind = PV_NULL;
 }
 
 void
@@ -280,108 +350,50 @@ cx_resp_webhook_payload(struct cx_response *r, json_object *payload)
 
 /* ---- encoding ---- */
 
-static json_object *
-shared(json_object *o)
+/* A JSON string: RFC 8259 escapes, '/' left as it is. */
+static void
+put_str(struct buf *b, const char *s)
 {
-	/* The response keeps its reference; the wire tree takes another. */
-	return json_object_get(o);
-}
+	static const char hex[] = "0123456789abcdef";
+	const char	*run;
 
-static json_object *
-encode_msg(const struct resp_msg *m)
-{
-	json_object	*msg, *inner, *list;
+	buf_putc(b, '"');
+	for (run = s; *s != '\0'; s++) {
+		unsigned char	c = (unsigned char)*s;
+		const char	*esc;
+		char		 u[6];
 
-	msg = json_object_new_object();
-	switch (m->kind) {
-	case MSG_TEXT:
-		inner = json_object_new_object();
-		list = json_object_new_array();
-		json_object_array_add(list, json_object_new_string(m->text));
-		json_object_object_add(inner, "text", list);
-		json_object_object_add(msg, "text", inner);
-		break;
-	case MSG_PAYLOAD:
-		json_object_object_add(msg, "payload", m->obj != NULL ?
-		    shared(m->obj) : json_object_new_object());
-		break;
-	case MSG_HANDOFF:
-		inner = json_object_new_object();
-		if (m->obj != NULL)
-			json_object_object_add(inner, "metadata", shared(m->obj));
-		json_object_object_add(msg, "liveAgentHandoff", inner);
-		break;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_append(b, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default:
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			buf_append(b, u, sizeof(u));
+			continue;
+		}
+		buf_puts(b, esc);
 	}
-	return msg;
+	buf_append(b, run, (size_t)(s - run));
+	buf_putc(b, '"');
 }
 
-static json_object *
-encode_fulfillment(const struct cx_response *r)
+/* "name": */
+static void
+put_key(struct buf *b, const char *name)
 {
-	static const char *const merge_names[] = {
-		[CX_MERGE_UNSPECIFIED] = NULL,
-		[CX_MERGE_APPEND] = "APPEND",
-		[CX_MERGE_REPLACE] = "REPLACE",
-	};
-	json_object	*fr, *msgs;
-	size_t		 i;
-
-	fr = json_object_new_object();
-	msgs = json_object_new_array();
-	for (i = 0; i < r->n_msgs; i++)
-		json_object_array_add(msgs, encode_msg(&r->msgs[i]));
-	json_object_object_add(fr, "messages", msgs);
-	if (merge_names[r->merge] != NULL)
-		json_object_object_add(fr, "mergeBehavior",
-		    json_object_new_string(merge_names[r->merge]));
-	return fr;
-}
-
-static json_object *
-encode_forms(const struct cx_response *r)
-{
-	static const char *const state_names[] = {
-		[CX_PARAM_UNSPECIFIED] = "PARAMETER_STATE_UNSPECIFIED",
-		[CX_PARAM_EMPTY] = "EMPTY",
-		[CX_PARAM_INVALID] = "INVALID",
-		[CX_PARAM_FILLED] = "FILLED",
-	};
-	json_object	*page, *form, *list, *pi;
-	size_t		 i;
-
-	list = json_object_new_array();
-	for (i = 0; i < r->n_forms; i++) {
-		pi = json_object_new_object();
-		json_object_object_add(pi, "displayName",
-		    json_object_new_string(r->forms[i].name));
-		if (r->forms[i].required)
-			json_object_object_add(pi, "required",
-			    json_object_new_boolean(1));
-		json_object_object_add(pi, "state",
-		    json_object_new_string(state_names[r->forms[i].state]));
-		json_object_array_add(list, pi);
-	}
-	form = json_object_new_object();
-	json_object_object_add(form, "parameterInfo", list);
-	page = json_object_new_object();
-	json_object_object_add(page, "formInfo", form);
-	return page;
-}
-
-static json_object *
-encode_session(const struct cx_response *r)
-{
-	json_object	*si, *params;
-	size_t		 i;
-
-	params = json_object_new_object();
-	for (i = 0; i < r->n_params; i++)
-		json_object_object_add(params, r->params[i].name,
-		    r->params[i].value != NULL ?
-		    shared(r->params[i].value) : NULL);
-	si = json_object_new_object();
-	json_object_object_add(si, "parameters", params);
-	return si;
+	put_str(b, name);
+	buf_putc(b, ':');
 }
 
 /*
@@ -424,70 +436,216 @@ numbers_ok(json_object *o)
 	}
 }
 
+/* A json-c object a handler handed over, printed by json-c; false: a bad number. */
+static bool
+put_json(struct buf *b, json_object *o)
+{
+	const char	*s;
+	size_t		 len;
+
+	if (!numbers_ok(o))
+		return false;
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (s == NULL)
+		return false;
+	buf_append(b, s, len);
+	return true;
+}
+
+static bool
+put_msg(struct buf *b, const struct resp_msg *m)
+{
+	switch (m->kind) {
+	case MSG_TEXT:
+		buf_puts(b, "{\"text\":{\"text\":[");
+		put_str(b, m->text);
+		buf_puts(b, "]}}");
+		return true;
+	case MSG_PAYLOAD:
+		buf_puts(b, "{\"payload\":");
+		if (m->obj == NULL)
+			buf_puts(b, "{}");
+		else if (!put_json(b, m->obj))
+			return false;
+		buf_putc(b, '}');
+		return true;
+	case MSG_HANDOFF:
+		buf_puts(b, "{\"liveAgentHandoff\":{");
+		if (m->obj != NULL) {
+			buf_puts(b, "\"metadata\":");
+			if (!put_json(b, m->obj))
+				return false;
+		}
+		buf_puts(b, "}}");
+		return true;
+	}
+	return false;
+}
+
+static bool
+put_fulfillment(struct buf *b, const struct cx_response *r)
+{
+	static const char *const merge_names[] = {
+		[CX_MERGE_UNSPECIFIED] = NULL,
+		[CX_MERGE_APPEND] = "APPEND",
+		[CX_MERGE_REPLACE] = "REPLACE",
+	};
+	size_t	i;
+
+	buf_puts(b, "\"fulfillmentResponse\":{\"messages\":[");
+	for (i = 0; i < r->n_msgs; i++) {
+		if (i > 0)
+			buf_putc(b, ',');
+		if (!put_msg(b, &r->msgs[i]))
+			return false;
+	}
+	buf_putc(b, ']');
+	if (merge_names[r->merge] != NULL) {
+		buf_puts(b, ",\"mergeBehavior\":");
+		put_str(b, merge_names[r->merge]);
+	}
+	buf_putc(b, '}');
+	return true;
+}
+
+static void
+put_forms(struct buf *b, const struct cx_response *r)
+{
+	static const char *const state_names[] = {
+		[CX_PARAM_UNSPECIFIED] = "PARAMETER_STATE_UNSPECIFIED",
+		[CX_PARAM_EMPTY] = "EMPTY",
+		[CX_PARAM_INVALID] = "INVALID",
+		[CX_PARAM_FILLED] = "FILLED",
+	};
+	size_t	i;
+
+	buf_puts(b, "\"pageInfo\":{\"formInfo\":{\"parameterInfo\":[");
+	for (i = 0; i < r->n_forms; i++) {
+		buf_puts(b, i > 0 ? ",{" : "{");
+		put_key(b, "displayName");
+		put_str(b, r->forms[i].name);
+		if (r->forms[i].required)
+			buf_puts(b, ",\"required\":true");
+		buf_puts(b, ",\"state\":");
+		put_str(b, state_names[r->forms[i].state]);
+		buf_putc(b, '}');
+	}
+	buf_puts(b, "]}}");
+}
+
+static bool
+put_session(struct buf *b, const struct cx_response *r)
+{
+	const struct resp_param	*p;
+	size_t			 i;
+
+	buf_puts(b, "\"sessionInfo\":{\"parameters\":{");
+	for (i = 0; i < r->n_params; i++) {
+		p = &r->params[i];
+		if (i > 0)
+			buf_putc(b, ',');
+		put_key(b, p->name);
+		switch (p->kind) {
+		case PV_NULL:
+			buf_puts(b, "null");
+			break;
+		case PV_STRING:
+			put_str(b, p->text);
+			break;
+		case PV_NUMBER:
+			buf_puts(b, p->text);
+			break;
+		case PV_BOOL:
+			buf_puts(b, p->b ? "true" : "false");
+			break;
+		case PV_JSON:
+			if (!put_json(b, p->json))
+				return false;
+			break;
+		}
+	}
+	buf_puts(b, "}}");
+	return true;
+}
+
+/* Writes the members of the WebhookResponse object; false: a bad number. */
+static bool
+put_response(struct buf *b, const struct cx_response *r)
+{
+	bool	first = true;
+
+#define MEMBER()	do { if (!first) buf_putc(b, ','); first = false; } while (0)
+	if (r->n_msgs > 0 || r->merge != CX_MERGE_UNSPECIFIED) {
+		MEMBER();
+		if (!put_fulfillment(b, r))
+			return false;
+	}
+	if (r->n_forms > 0) {
+		MEMBER();
+		put_forms(b, r);
+	}
+	if (r->n_params > 0) {
+		MEMBER();
+		if (!put_session(b, r))
+			return false;
+	}
+	if (r->payload != NULL) {
+		MEMBER();
+		put_key(b, "payload");
+		if (!put_json(b, r->payload))
+			return false;
+	}
+	if (r->target_page != NULL) {
+		MEMBER();
+		put_key(b, "targetPage");
+		put_str(b, r->target_page);
+	}
+	if (r->target_flow != NULL) {
+		MEMBER();
+		put_key(b, "targetFlow");
+		put_str(b, r->target_flow);
+	}
+#undef MEMBER
+	return true;
+}
+
 int
 cx_encode(const struct cx_response *r, struct buf *out, struct cx_err *err)
 {
-	json_object	*root;
-	const char	*s;
-	size_t		 len;
-	int		 rc = -1;
+	size_t	start = out->len, len;
 
 	if (r->target_page != NULL && r->target_flow != NULL) {
 		snprintf(err->msg, sizeof(err->msg),
 		    "targetPage and targetFlow are one oneof: set one");
 		return -1;
 	}
-	root = json_object_new_object();
-	if (r->n_msgs > 0 || r->merge != CX_MERGE_UNSPECIFIED)
-		json_object_object_add(root, "fulfillmentResponse",
-		    encode_fulfillment(r));
-	if (r->n_forms > 0)
-		json_object_object_add(root, "pageInfo", encode_forms(r));
-	if (r->n_params > 0)
-		json_object_object_add(root, "sessionInfo", encode_session(r));
-	if (r->payload != NULL)
-		json_object_object_add(root, "payload", shared(r->payload));
-	if (r->target_page != NULL)
-		json_object_object_add(root, "targetPage",
-		    json_object_new_string(r->target_page));
-	if (r->target_flow != NULL)
-		json_object_object_add(root, "targetFlow",
-		    json_object_new_string(r->target_flow));
-
-	if (!numbers_ok(root)) {
+	buf_putc(out, '{');
+	if (!put_response(out, r)) {
 		snprintf(err->msg, sizeof(err->msg),
 		    "a number JSON cannot carry (NaN, an infinity, or one "
 		    "no double holds)");
-		goto out;
+		goto fail;
 	}
-	s = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	if (s == NULL) {
-		snprintf(err->msg, sizeof(err->msg), "encoding failed");
-	} else if (len > CX_MAX_RESPONSE) {
+	buf_putc(out, '}');
+	if ((len = out->len - start) > CX_MAX_RESPONSE) {
 		snprintf(err->msg, sizeof(err->msg),
 		    "response of %zu bytes exceeds the %d byte limit", len,
 		    CX_MAX_RESPONSE);
-	} else {
-		buf_append(out, s, len);
-		rc = 0;
+		goto fail;
 	}
-out:
-	json_object_put(root);
-	return rc;
+	return 0;
+fail:
+	/* Nothing of a refused response stays in the buffer. */
+	out->len = start;
+	out->p[start] = '\0';
+	return -1;
 }
 
 void
 cx_encode_error(struct buf *out, int code, const char *message)
 {
-	json_object	*root, *e;
-
-	e = json_object_new_object();
-	json_object_object_add(e, "code", json_object_new_int(code));
-	json_object_object_add(e, "message", json_object_new_string(message));
-	root = json_object_new_object();
-	json_object_object_add(root, "error", e);
-	buf_puts(out, json_object_to_json_string_ext(root,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
+	buf_printf(out, "{\"error\":{\"code\":%d,\"message\":", code);
+	put_str(out, message);
+	buf_puts(out, "}}");
 }
