@@ -14,10 +14,12 @@
 PREFIX		?= /usr/local
 DESTDIR		?=
 PKG_CONFIG	?= pkg-config
-# The transport-free core needs only these; the edges add the rest.
-CORE_PKGS	:= json-c inih icu-uc icu-i18n
+# The transport-free core needs only these; the edges add the rest.  ICU
+# is compiled against but not linked: lib/textkey.c loads it when first
+# needed.
+CORE_PKGS	:= json-c inih
 EDGE_PKGS	:= libpq libcurl libsystemd
-PKGS		:= $(CORE_PKGS) $(EDGE_PKGS)
+PKGS		:= $(CORE_PKGS) $(EDGE_PKGS) icu-uc
 
 ifneq ($(SANITIZE),)
 BUILD		?= build/sanitize
@@ -48,7 +50,7 @@ ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE -fno-common $(WARN) $(SANFLAGS) \
 		   -I$(LIBFCGI_DIR)/include \
 		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 ALL_LDFLAGS	 = $(SANFLAGS) $(LDFLAGS)
-LIBS		 = $(LIBFCGI) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+LIBS		 = $(LIBFCGI) $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) $(EDGE_PKGS) 2>/dev/null) -lm
 
 # The layers, each a folder (README.md, "Layout").  The core is
 # transport-free: it builds into one static library, which the unit tests
@@ -184,7 +186,7 @@ FUZZ_SECONDS	?= 60
 FUZZ_FLAGS	:= -std=c11 -D_GNU_SOURCE -g -O1 \
 		   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		   -DCXHOOK_VERSION='"$(VERSION)"' -I. \
-		   $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS) 2>/dev/null)
+		   $(shell $(PKG_CONFIG) --cflags $(CORE_PKGS) icu-uc 2>/dev/null)
 
 # The core alone: the fuzzer needs no libfcgi, libpq, libcurl or libsystemd.
 fuzz:

@@ -44,6 +44,7 @@
 #include "fcgi/scoreboard.h"
 #include "lib/log.h"
 #include "lib/shcache.h"
+#include "lib/textkey.h"
 #include "lib/xalloc.h"
 #include "upstream/upstream.h"
 
@@ -619,6 +620,9 @@ pool_run(struct config *cfg)
 	m.shared.sb = m.sb;
 	/* Before any fork: every worker maps the same cache. */
 	m.shared.weather_cache = shcache_create(WEATHER_CACHE_ENTRIES);
+	/* And the same ICU, which keys the cache (lib/textkey.c). */
+	if (cfg->weather_url != NULL)
+		(void)textkey_load();
 	master_signals(&m);
 	if ((m.listen_fd = listen_open(cfg, &m.unix_path, err,
 	    sizeof(err))) == -1) {

@@ -21,9 +21,9 @@ sb_create(void)
 
 	sb = mmap(NULL, sizeof(*sb), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	/* Anonymous memory comes zeroed: a page is touched when first used. */
 	if (sb == MAP_FAILED)
 		fatal("mmap scoreboard");
-	memset(sb, 0, sizeof(*sb));
 	sb->started_ms = now_ms();
 	sb->started_unix = (int64_t)time(NULL);
 	sb->master_pid = getpid();

@@ -33,4 +33,10 @@
 int	textkey_normalize(const char *in, size_t inlen, char *out,
 	    size_t outsz);
 
+/*
+ * Loads ICU now (textkey_normalize loads it on first use otherwise); 0,
+ * or -1 when it cannot be (then every key fails, said once in the log).
+ */
+int	textkey_load(void);
+
 #endif

@@ -59,17 +59,30 @@ upstream_url_error(const char *url)
 struct upstream *
 upstream_new(void)
 {
-	static bool	 initialised;
-	struct upstream	*u;
+	return xcalloc(1, sizeof(struct upstream));
+}
 
-	if (!initialised) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		initialised = true;
-	}
-	u = xcalloc(1, sizeof(*u));
-	if ((u->h = curl_easy_init()) == NULL)
-		fatalx("curl_easy_init failed");
-	return u;
+/*
+ * The easy handle, made for the first call and reset for each after it.
+ * Not at worker start: initialising libcurl initialises OpenSSL, about a
+ * megabyte of memory in every worker, and a pool whose workers never call
+ * out (a bank's balance lookups) should not pay it.
+ */
+static CURL *
+handle(struct upstream *u)
+{
+	static bool	initialised;
+
+	if (u->h == NULL) {
+		if (!initialised) {
+			curl_global_init(CURL_GLOBAL_DEFAULT);
+			initialised = true;
+		}
+		if ((u->h = curl_easy_init()) == NULL)
+			fatalx("curl_easy_init failed");
+	} else
+		curl_easy_reset(u->h);
+	return u->h;
 }
 
 void
@@ -122,8 +135,7 @@ upstream_get(void *arg, const char *url, int64_t deadline_ms, long *status,
 {
 	struct upstream	*u = arg;
 
-	curl_easy_reset(u->h);
-	curl_easy_setopt(u->h, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(handle(u), CURLOPT_HTTPGET, 1L);
 	return perform(u, url, deadline_ms, status, body);
 }
 
@@ -137,7 +149,7 @@ upstream_post(struct upstream *u, const char *url, const char *const *headers,
 	struct curl_slist	*list = NULL;
 	enum wh_status		 st;
 
-	curl_easy_reset(u->h);
+	handle(u);
 	list = curl_slist_append(list, "Content-Type: application/json");
 	for (; headers != NULL && *headers != NULL; headers++)
 		list = curl_slist_append(list, *headers);
