@@ -333,14 +333,24 @@ reap(struct master *m)
 	}
 }
 
+/*
+ * Signals every worker older than generation below.  A stop is also
+ * written in the worker's scoreboard slot, where a busy worker sees it
+ * between two requests without a system call (worker.c).
+ */
 static void
 signal_generation(struct master *m, unsigned below, int sig)
 {
 	size_t	i;
 
-	for (i = 0; i < m->n_workers; i++)
-		if (m->workers[i].generation < below)
-			kill(m->workers[i].pid, sig);
+	for (i = 0; i < m->n_workers; i++) {
+		if (m->workers[i].generation >= below)
+			continue;
+		if (sig == SIGTERM && !m->workers[i].courier)
+			__atomic_store_n(&m->sb->slots[m->workers[i].slot].stop,
+			    1, __ATOMIC_RELAXED);
+		kill(m->workers[i].pid, sig);
+	}
 }
 
 int

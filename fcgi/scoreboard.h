@@ -36,6 +36,7 @@ struct sb_slot {
 	int64_t		conn_since_us;		/* 0 when idle */
 	int64_t		busy_since_us;		/* 0 unless busy */
 	uint64_t	busy_total_us;
+	int		stop;			/* the master asks it to leave */
 	char		tag[SB_TAG_LEN];	/* current or last route */
 	char		request[SB_REQ_LEN];	/* its request id (lib/log.h) */
 };

@@ -53,7 +53,7 @@
 
 /* A stop signal is pending (they stay blocked in a worker: see above). */
 static bool
-stop_pending(void)
+stop_signal_pending(void)
 {
 	sigset_t	pending;
 
@@ -61,6 +61,22 @@ stop_pending(void)
 		return false;
 	return sigismember(&pending, SIGTERM) ||
 	    sigismember(&pending, SIGINT) || sigismember(&pending, SIGQUIT);
+}
+
+/*
+ * Whether to leave before the next request.  The master writes its stop
+ * in the worker's slot as well as signalling (master.c), and that costs
+ * a load; the pending signals themselves, for a stop sent by anyone
+ * else, are looked at after every STOP_CHECK_EVERY requests and on every
+ * idle tick, so that the hot path makes no system call for them.
+ */
+#define STOP_CHECK_EVERY	32
+
+static bool
+stop_pending(const struct sb_slot *slot, unsigned long loops)
+{
+	return __atomic_load_n(&slot->stop, __ATOMIC_RELAXED) != 0 ||
+	    (loops % STOP_CHECK_EVERY == 0 && stop_signal_pending());
 }
 
 static ssize_t
@@ -393,6 +409,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	FCGX_Request	 req;
 	struct db	*db;
 	long		 served = 0, limit;
+	unsigned long	 loops;
 	uint32_t	 r;
 	char		 linger[32];
 	int		 fd;
@@ -436,11 +453,14 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 		limit += (long)(r % ((uint32_t)cfg->max_requests_jitter + 1));
 	}
 	FCGX_InitRequest(&req, -1, 0);
-	while (!stop_pending()) {
+	for (loops = 0; !stop_pending(board.slot, loops); loops++) {
 		log_flush();
 		if ((fd = accept_conn(listen_fd, &conn)) == -1) {
-			if (accept_transient(errno))
+			if (accept_transient(errno)) {
+				/* An idle tick: look at the signals next. */
+				loops = STOP_CHECK_EVERY - 1;
 				continue;
+			}
 			log_warn("worker: accept");
 			break;
 		}
