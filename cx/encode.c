@@ -25,11 +25,11 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 
-enum msg_kind { MSG_TEXT, MSG_PAYLOAD, MSG_HANDOFF };
+enum msg_kind { MSG_TEXT, MSG_PAYLOAD, MSG_PAYLOAD_TEXT, MSG_HANDOFF };
 
 struct resp_msg {
 	enum msg_kind	 kind;
-	char		*text;		/* MSG_TEXT */
+	char		*text;		/* MSG_TEXT; MSG_PAYLOAD_TEXT: JSON */
 	json_object	*obj;		/* MSG_PAYLOAD, MSG_HANDOFF (may be NULL) */
 };
 
@@ -133,6 +133,12 @@ void
 cx_resp_payload(struct cx_response *r, json_object *payload)
 {
 	add_msg(r, MSG_PAYLOAD)->obj = payload;
+}
+
+void
+cx_resp_payload_text(struct cx_response *r, char *json)
+{
+	add_msg(r, MSG_PAYLOAD_TEXT)->text = json;
 }
 
 void
@@ -351,8 +357,8 @@ cx_resp_webhook_payload(struct cx_response *r, json_object *payload)
 /* ---- encoding ---- */
 
 /* A JSON string: RFC 8259 escapes, '/' left as it is. */
-static void
-put_str(struct buf *b, const char *s)
+void
+cx_json_put_str(struct buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char	*run;
@@ -392,7 +398,7 @@ put_str(struct buf *b, const char *s)
 static void
 put_key(struct buf *b, const char *name)
 {
-	put_str(b, name);
+	cx_json_put_str(b, name);
 	buf_putc(b, ':');
 }
 
@@ -459,7 +465,7 @@ put_msg(struct buf *b, const struct resp_msg *m)
 	switch (m->kind) {
 	case MSG_TEXT:
 		buf_puts(b, "{\"text\":{\"text\":[");
-		put_str(b, m->text);
+		cx_json_put_str(b, m->text);
 		buf_puts(b, "]}}");
 		return true;
 	case MSG_PAYLOAD:
@@ -468,6 +474,11 @@ put_msg(struct buf *b, const struct resp_msg *m)
 			buf_puts(b, "{}");
 		else if (!put_json(b, m->obj))
 			return false;
+		buf_putc(b, '}');
+		return true;
+	case MSG_PAYLOAD_TEXT:
+		buf_puts(b, "{\"payload\":");
+		buf_puts(b, m->text);
 		buf_putc(b, '}');
 		return true;
 	case MSG_HANDOFF:
@@ -503,7 +514,7 @@ put_fulfillment(struct buf *b, const struct cx_response *r)
 	buf_putc(b, ']');
 	if (merge_names[r->merge] != NULL) {
 		buf_puts(b, ",\"mergeBehavior\":");
-		put_str(b, merge_names[r->merge]);
+		cx_json_put_str(b, merge_names[r->merge]);
 	}
 	buf_putc(b, '}');
 	return true;
@@ -524,11 +535,11 @@ put_forms(struct buf *b, const struct cx_response *r)
 	for (i = 0; i < r->n_forms; i++) {
 		buf_puts(b, i > 0 ? ",{" : "{");
 		put_key(b, "displayName");
-		put_str(b, r->forms[i].name);
+		cx_json_put_str(b, r->forms[i].name);
 		if (r->forms[i].required)
 			buf_puts(b, ",\"required\":true");
 		buf_puts(b, ",\"state\":");
-		put_str(b, state_names[r->forms[i].state]);
+		cx_json_put_str(b, state_names[r->forms[i].state]);
 		buf_putc(b, '}');
 	}
 	buf_puts(b, "]}}");
@@ -551,7 +562,7 @@ put_session(struct buf *b, const struct cx_response *r)
 			buf_puts(b, "null");
 			break;
 		case PV_STRING:
-			put_str(b, p->text);
+			cx_json_put_str(b, p->text);
 			break;
 		case PV_NUMBER:
 			buf_puts(b, p->text);
@@ -599,12 +610,12 @@ put_response(struct buf *b, const struct cx_response *r)
 	if (r->target_page != NULL) {
 		MEMBER();
 		put_key(b, "targetPage");
-		put_str(b, r->target_page);
+		cx_json_put_str(b, r->target_page);
 	}
 	if (r->target_flow != NULL) {
 		MEMBER();
 		put_key(b, "targetFlow");
-		put_str(b, r->target_flow);
+		cx_json_put_str(b, r->target_flow);
 	}
 #undef MEMBER
 	return true;
@@ -646,6 +657,6 @@ void
 cx_encode_error(struct buf *out, int code, const char *message)
 {
 	buf_printf(out, "{\"error\":{\"code\":%d,\"message\":", code);
-	put_str(out, message);
+	cx_json_put_str(out, message);
 	buf_puts(out, "}}");
 }

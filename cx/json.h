@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "cx/cx.h"
+#include "lib/buf.h"
 
 /* The two names of one pointer: json-c's inside cx/, cxhook's outside. */
 static inline json_object *
@@ -28,6 +29,14 @@ cx_wrap(json_object *o)
  * the process's one tokener; NULL (errno ENOMEM when out of memory).
  */
 json_object	*cx_json_parse(const char *body, size_t len);
+
+/* Appends s to b as a JSON string (RFC 8259 escapes, '/' as it is). */
+void	cx_json_put_str(struct buf *, const char *);
+/*
+ * A custom payload message whose JSON text (an object, well formed, its
+ * numbers JSON's) is given whole; takes ownership of json (malloc'd).
+ */
+void	cx_resp_payload_text(struct cx_response *, char *json);
 
 /* A custom payload message; takes ownership of the JSON object. */
 void	cx_resp_payload(struct cx_response *, json_object *);

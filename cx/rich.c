@@ -1,26 +1,24 @@
 /*
- * The richContent builder of rich.h.  Each item becomes its json-c object
- * the moment it is added, so the builder needs no item structs of its own
- * and cx_resp_rich() only wraps the outer array and hands it over.
+ * The richContent builder of rich.h.  Each item is written as JSON text
+ * the moment it is added (with cx/'s own string writer, the one
+ * cx_encode() uses), so the builder needs no item structs and no json-c,
+ * and cx_resp_rich() only wraps the cards and hands the text over.
  *
- * The byte budget is counted exactly rather than estimated: each item is
- * serialized once with the flags cx_encode() uses, and the brackets and
- * commas around it are added by hand.  JSON escaping can grow a string six
- * times (a control byte becomes \u00XX), so summing input lengths would
- * not bound the output.
+ * The byte budget is counted exactly rather than estimated: the item's
+ * text is what will be sent, and the brackets and commas around it are
+ * added by hand.  JSON escaping can grow a string six times (a control
+ * byte becomes \u00XX), so summing input lengths would not bound the
+ * output.
  */
 #include <stdbool.h>
 #include <stdlib.h>
-
+#include <string.h>
 
 #include "cx/cx.h"
 #include "cx/json.h"
 #include "cx/rich.h"
+#include "lib/buf.h"
 #include "lib/xalloc.h"
-
-/* Must match cx_encode(), or the budget counts different bytes. */
-#define RICH_JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | \
-			    JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* The bytes of an empty payload: {"richContent":[]} */
 #define RICH_FRAME	(sizeof("{\"richContent\":[]}") - 1)
@@ -33,8 +31,9 @@ _Static_assert(RICH_MAX_BYTES + 51 <= CX_MAX_RESPONSE,
     "a full rich payload must fit a response on its own");
 
 struct rich {
-	json_object	*cards;		/* the outer array, owned */
-	json_object	*card;		/* the last card, borrowed from cards */
+	struct buf	 cards;		/* "[...],[...]": the closed cards */
+	struct buf	 card;		/* "item,item": the open card's items */
+	struct buf	 item;		/* the item being written */
 	bool		 new_card;	/* the next item opens a card */
 	bool		 full;		/* a limit was hit: drop the rest */
 	size_t		 n_items;
@@ -47,7 +46,9 @@ rich_new(void)
 	struct rich	*r;
 
 	r = xcalloc(1, sizeof(*r));
-	r->cards = json_object_new_array();
+	buf_init(&r->cards);
+	buf_init(&r->card);
+	buf_init(&r->item);
 	r->bytes = RICH_FRAME;
 	return r;
 }
@@ -57,7 +58,9 @@ rich_free(struct rich *r)
 {
 	if (r == NULL)
 		return;
-	json_object_put(r->cards);
+	buf_clear(&r->cards);
+	buf_clear(&r->card);
+	buf_clear(&r->item);
 	free(r);
 }
 
@@ -68,72 +71,91 @@ rich_card(struct rich *r)
 	r->new_card = true;
 }
 
-/* A new item of the given type, or NULL once the builder is full. */
-static json_object *
+/* Starts an item of the given type in r->item; false once the builder is full. */
+static bool
 new_item(struct rich *r, const char *type)
 {
-	json_object	*item;
-
 	if (r->n_items >= RICH_MAX_ITEMS)
 		r->full = true;
 	if (r->full)
-		return NULL;
-	item = json_object_new_object();
-	json_object_object_add(item, "type", json_object_new_string(type));
-	return item;
+		return false;
+	buf_reset(&r->item);
+	buf_puts(&r->item, "{\"type\":");
+	cx_json_put_str(&r->item, type);
+	return true;
 }
 
+/* ,"key":"s", or nothing when s is NULL. */
 static void
-put_str(json_object *o, const char *key, const char *s)
+put_str(struct rich *r, const char *key, const char *s)
 {
-	if (s != NULL)
-		json_object_object_add(o, key, json_object_new_string(s));
-}
-
-/* obj.key = {"member": s}, or nothing when s is NULL. */
-static void
-put_wrapped(json_object *o, const char *key, const char *member,
-    const char *s)
-{
-	json_object	*w;
-
 	if (s == NULL)
 		return;
-	w = json_object_new_object();
-	put_str(w, member, s);
-	json_object_object_add(o, key, w);
+	buf_putc(&r->item, ',');
+	cx_json_put_str(&r->item, key);
+	buf_putc(&r->item, ':');
+	cx_json_put_str(&r->item, s);
+}
+
+/* ,"key":{"member":"s"}, or nothing when s is NULL. */
+static void
+put_wrapped(struct rich *r, const char *key, const char *member,
+    const char *s)
+{
+	if (s == NULL)
+		return;
+	buf_putc(&r->item, ',');
+	cx_json_put_str(&r->item, key);
+	buf_puts(&r->item, ":{");
+	cx_json_put_str(&r->item, member);
+	buf_putc(&r->item, ':');
+	cx_json_put_str(&r->item, s);
+	buf_putc(&r->item, '}');
+}
+
+/* The open card, as "[items]", joins the closed ones. */
+static void
+close_card(struct rich *r)
+{
+	if (r->card.len == 0)
+		return;
+	if (r->cards.len > 0)
+		buf_putc(&r->cards, ',');
+	buf_putc(&r->cards, '[');
+	buf_append(&r->cards, r->card.p, r->card.len);
+	buf_putc(&r->cards, ']');
+	buf_reset(&r->card);
 }
 
 /*
- * Appends item to the current card, opening one if needed, or drops it
- * and marks the builder full when it would pass RICH_MAX_BYTES.  Takes
- * ownership of item either way.
+ * Closes the item in r->item and appends it to the current card, opening
+ * one if needed, or drops it and marks the builder full when it would
+ * pass RICH_MAX_BYTES.
  */
 static void
-add_item(struct rich *r, json_object *item)
+add_item(struct rich *r)
 {
-	const char	*s;
-	size_t		 len, cost;
-	bool		 open;
+	size_t	cost;
+	bool	open;
 
-	s = json_object_to_json_string_length(item, RICH_JSON_FLAGS, &len);
-	open = r->card == NULL || r->new_card;
+	buf_putc(&r->item, '}');
+	open = r->card.len == 0 || r->new_card;
 	/* "[item]" plus a comma after the previous card, or ",item". */
 	if (open)
-		cost = len + 2 + (r->card != NULL ? 1 : 0);
+		cost = r->item.len + 2 + (r->cards.len > 0 ||
+		    r->card.len > 0 ? 1 : 0);
 	else
-		cost = len + 1;
-	if (s == NULL || cost > RICH_MAX_BYTES - r->bytes) {
+		cost = r->item.len + 1;
+	if (cost > RICH_MAX_BYTES - r->bytes) {
 		r->full = true;
-		json_object_put(item);
 		return;
 	}
 	if (open) {
-		r->card = json_object_new_array();
-		json_object_array_add(r->cards, r->card);
+		close_card(r);
 		r->new_card = false;
-	}
-	json_object_array_add(r->card, item);
+	} else
+		buf_putc(&r->card, ',');
+	buf_append(&r->card, r->item.p, r->item.len);
 	r->n_items++;
 	r->bytes += cost;
 }
@@ -142,135 +164,130 @@ void
 rich_info(struct rich *r, const char *title, const char *subtitle,
     const char *link)
 {
-	json_object	*item;
-
-	if ((item = new_item(r, "info")) == NULL)
+	if (!new_item(r, "info"))
 		return;
-	put_str(item, "title", title);
-	put_str(item, "subtitle", subtitle);
-	put_wrapped(item, "anchor", "href", link);
-	add_item(r, item);
+	put_str(r, "title", title);
+	put_str(r, "subtitle", subtitle);
+	put_wrapped(r, "anchor", "href", link);
+	add_item(r);
 }
 
 void
 rich_description(struct rich *r, const char *title,
     const char *const *lines, size_t n)
 {
-	json_object	*item, *text;
-	size_t		 i;
+	size_t	i;
+	bool	first = true;
 
-	if ((item = new_item(r, "description")) == NULL)
+	if (!new_item(r, "description"))
 		return;
-	put_str(item, "title", title);
-	text = json_object_new_array();
-	for (i = 0; lines != NULL && i < n; i++)
-		if (lines[i] != NULL)
-			json_object_array_add(text,
-			    json_object_new_string(lines[i]));
-	json_object_object_add(item, "text", text);
-	add_item(r, item);
+	put_str(r, "title", title);
+	buf_puts(&r->item, ",\"text\":[");
+	for (i = 0; lines != NULL && i < n; i++) {
+		if (lines[i] == NULL)
+			continue;
+		if (!first)
+			buf_putc(&r->item, ',');
+		cx_json_put_str(&r->item, lines[i]);
+		first = false;
+	}
+	buf_putc(&r->item, ']');
+	add_item(r);
 }
 
 void
 rich_image(struct rich *r, const char *url, const char *alt)
 {
-	json_object	*item;
-
-	if ((item = new_item(r, "image")) == NULL)
+	if (!new_item(r, "image"))
 		return;
-	put_str(item, "rawUrl", url);
-	put_str(item, "accessibilityText", alt);
-	add_item(r, item);
+	put_str(r, "rawUrl", url);
+	put_str(r, "accessibilityText", alt);
+	add_item(r);
 }
 
 void
 rich_button(struct rich *r, const char *text, const char *link,
     const char *event)
 {
-	json_object	*item, *icon;
-
-	if ((item = new_item(r, "button")) == NULL)
+	if (!new_item(r, "button"))
 		return;
-	icon = json_object_new_object();
-	put_str(icon, "type", "chevron_right");
-	put_str(icon, "color", "#FF9800");
-	json_object_object_add(item, "icon", icon);
-	put_str(item, "text", text);
-	put_wrapped(item, "anchor", "href", link);
-	put_wrapped(item, "event", "event", event);
-	add_item(r, item);
+	buf_puts(&r->item,
+	    ",\"icon\":{\"type\":\"chevron_right\",\"color\":\"#FF9800\"}");
+	put_str(r, "text", text);
+	put_wrapped(r, "anchor", "href", link);
+	put_wrapped(r, "event", "event", event);
+	add_item(r);
 }
 
 void
 rich_list(struct rich *r, const char *title, const char *subtitle,
     const char *event)
 {
-	json_object	*item;
-
-	if ((item = new_item(r, "list")) == NULL)
+	if (!new_item(r, "list"))
 		return;
-	put_str(item, "title", title);
-	put_str(item, "subtitle", subtitle);
-	put_wrapped(item, "event", "event", event);
-	add_item(r, item);
+	put_str(r, "title", title);
+	put_str(r, "subtitle", subtitle);
+	put_wrapped(r, "event", "event", event);
+	add_item(r);
 }
 
 void
 rich_chips(struct rich *r, const char *const *options, size_t n)
 {
-	json_object	*item, *list, *opt;
-	size_t		 i;
+	size_t	i;
+	bool	first = true;
 
-	if ((item = new_item(r, "chips")) == NULL)
+	if (!new_item(r, "chips"))
 		return;
-	list = json_object_new_array();
+	buf_puts(&r->item, ",\"options\":[");
 	for (i = 0; options != NULL && i < n; i++) {
 		if (options[i] == NULL)
 			continue;
-		opt = json_object_new_object();
-		put_str(opt, "text", options[i]);
-		json_object_array_add(list, opt);
+		buf_puts(&r->item, first ? "{\"text\":" : ",{\"text\":");
+		cx_json_put_str(&r->item, options[i]);
+		buf_putc(&r->item, '}');
+		first = false;
 	}
-	json_object_object_add(item, "options", list);
-	add_item(r, item);
+	buf_putc(&r->item, ']');
+	add_item(r);
 }
 
 void
 rich_accordion(struct rich *r, const char *title, const char *subtitle,
     const char *text)
 {
-	json_object	*item;
-
-	if ((item = new_item(r, "accordion")) == NULL)
+	if (!new_item(r, "accordion"))
 		return;
-	put_str(item, "title", title);
-	put_str(item, "subtitle", subtitle);
-	put_str(item, "text", text);
-	add_item(r, item);
+	put_str(r, "title", title);
+	put_str(r, "subtitle", subtitle);
+	put_str(r, "text", text);
+	add_item(r);
 }
 
 void
 rich_divider(struct rich *r)
 {
-	json_object	*item;
-
-	if ((item = new_item(r, "divider")) == NULL)
+	if (!new_item(r, "divider"))
 		return;
-	add_item(r, item);
+	add_item(r);
 }
 
 void
 cx_resp_rich(struct cx_response *resp, struct rich *r)
 {
-	json_object	*payload;
+	struct buf	text;
 
 	if (r == NULL)
 		return;
 	if (r->n_items > 0) {
-		payload = json_object_new_object();
-		json_object_object_add(payload, "richContent", r->cards);
-		r->cards = NULL;
-		cx_resp_payload(resp, payload);
+		close_card(r);
+		buf_init(&text);
+		buf_reserve(&text, r->cards.len + RICH_FRAME + 1);
+		buf_puts(&text, "{\"richContent\":[");
+		buf_append(&text, r->cards.p, r->cards.len);
+		buf_puts(&text, "]}");
+		/* The buffer's memory becomes the message's. */
+		cx_resp_payload_text(resp, text.p);
 	}
 	rich_free(r);
 }

@@ -73,7 +73,7 @@ void	rich_accordion(struct rich *, const char *title, const char *subtitle,
 void	rich_divider(struct rich *);
 
 /*
- * Adds the payload to resp as one payload message (cx_resp_payload()) and
+ * Adds the payload to resp as one payload message and
  * frees r.  A builder with no items adds nothing.  r may be NULL.
  */
 void	cx_resp_rich(struct cx_response *, struct rich *);
