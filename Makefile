@@ -219,13 +219,15 @@ bench:
 	@$(MAKE) --no-print-directory all build/bench/fcgi_balance
 	@/usr/bin/python3 bench/run.py
 
-# The same at 100 times the accounts and 20 times the transactions, with
-# the recent-transactions request and 256 connections besides.
+# Does the cost per request stay flat as the data grows? The balance and the
+# recent transactions on 100 times the accounts and 20 times the transactions,
+# beside the default data set in the same run, up to 256 connections.
 bench-large:
 	@scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all build/bench/fcgi_balance
-	@ACCOUNTS=10000000 TRANSACTIONS=20000000 REQUESTS="balance transactions" \
-	    CONNS="16 64 256" /usr/bin/python3 bench/run.py
+	@DATASETS="100000:1000000 10000000:20000000" REQUESTS="balance transactions" \
+	    CONNS="16 64 256" WORKERS=2 TARGETS="cxhook bare" CEILING=0 \
+	    /usr/bin/python3 bench/run.py
 
 install: $(BUILD)/cxhook
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cxhook/sql \

@@ -25,8 +25,14 @@ stopped and removed at the end, whatever happens.
 
 Environment: DURATION=10 (seconds per window), PASSES=2, ACCOUNTS=100000,
 TRANSACTIONS=1000000, FRONTS="lighttpd nginx", WORKERS="2 4", CONNS="16 64",
-TARGETS="cxhook bare fastapi", REQUESTS="balance" (bench-large: "balance
-transactions"), CEILING=1 (the weather / fixed cells).
+TARGETS="cxhook bare fastapi", REQUESTS="balance", CEILING=1 (the weather /
+fixed cells), DATASETS="ACCOUNTS:TRANSACTIONS" (several sizes, each in a
+PostgreSQL of its own, measured side by side within each cell; the first is
+the reference for the "large / small" lines).
+
+`make bench-large` sets DATASETS="100000:1000000 10000000:20000000",
+REQUESTS="balance transactions", CONNS="16 64 256", WORKERS=2, TARGETS="cxhook
+bare" and CEILING=0: whether the cost per request stays flat as the data grows.
 """
 
 import atexit
@@ -66,6 +72,8 @@ WORKERS = [int(w) for w in env_list("WORKERS", "2 4")]
 CONNS = [int(c) for c in env_list("CONNS", "16 64")]
 TARGETS = env_list("TARGETS", "cxhook bare fastapi")
 REQUESTS = env_list("REQUESTS", "balance")
+DATASETS = [tuple(int(n) for n in d.split(":"))
+            for d in env_list("DATASETS", f"{ACCOUNTS}:{TRANSACTIONS}")]
 CEILING = os.environ.get("CEILING", "1") == "1"
 
 EXPECT = {
@@ -119,6 +127,13 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def size(n):
+    for unit, div in (("M", 1000000), ("k", 1000)):
+        if n >= div and n % div == 0:
+            return f"{n // div}{unit}"
+    return str(n)
 
 
 def run(argv, **kw):
@@ -190,8 +205,10 @@ class PeakPss(threading.Thread):
 # The database.
 
 class Database:
-    def __init__(self, tmp):
-        self.dir = tmp / "pg"
+    def __init__(self, tmp, accounts, transactions):
+        self.accounts, self.transactions = accounts, transactions
+        self.name = f"{size(accounts)} accounts, {size(transactions)} transactions"
+        self.dir = tmp / f"pg-{accounts}-{transactions}"
         run([REPO / "scripts" / "pg.sh", "start", self.dir], timeout=300)
         atexit.register(lambda: subprocess.run([str(REPO / "scripts" / "pg.sh"), "stop",
                                                 str(self.dir)], capture_output=True))
@@ -199,13 +216,13 @@ class Database:
         self.superuser = self.conninfo.replace("user=cxhook", "user=postgres")
 
     def load(self, conf):
-        say(f"loading {ACCOUNTS} accounts and {TRANSACTIONS} transactions")
+        say(f"loading {self.name}")
         t0 = time.monotonic()
         run([CXHOOK, "migrate", "-c", conf], timeout=300)
         # As the superuser: the rows are valid by construction, so the
         # foreign-key triggers are skipped (session_replication_role).
-        run(["psql", "-X", "-q", "-d", self.superuser, "-v", f"accounts={ACCOUNTS}",
-             "-v", f"transactions={TRANSACTIONS}", "-c", "SET session_replication_role = replica",
+        run(["psql", "-X", "-q", "-d", self.superuser, "-v", f"accounts={self.accounts}",
+             "-v", f"transactions={self.transactions}", "-c", "SET session_replication_role = replica",
              "-f", BENCH / "data.sql"], timeout=7200)
         say(f"loaded in {time.monotonic() - t0:.0f}s")
 
@@ -432,12 +449,16 @@ def main():
     tmp.chmod(0o755)
     atexit.register(lambda: shutil.rmtree(tmp, ignore_errors=True))
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
-    db = Database(tmp)
-    db.load(write_pool_conf(tmp / "migrate.conf", tmp / "none.sock", db.conninfo, 1))
+    dbs = []
+    for accounts, transactions in DATASETS:
+        db = Database(tmp, accounts, transactions)
+        db.load(write_pool_conf(tmp / "migrate.conf", tmp / "none.sock", db.conninfo, 1))
+        dbs.append(db)
+    db = dbs[0]  # the ceiling cells read no data
     weather = weather_stub(tmp) if CEILING else None
 
     say(f"{PASSES} passes x {len(FRONTS)} fronts x {len(WORKERS)} worker counts x "
-        f"{len(CONNS)} connection counts x {TARGETS}, {DURATION}s each")
+        f"{len(CONNS)} connection counts x {len(dbs)} data sets x {TARGETS}, {DURATION}s each")
     results = {}
     for p in range(1, PASSES + 1):
         for request in REQUESTS:
@@ -445,16 +466,19 @@ def main():
                 for workers in WORKERS:
                     for conns in CONNS:
                         cell = (request, front, workers, conns)
-                        print(f"\npass {p}: {request}, {front}, {workers} workers, "
-                              f"{conns} connections", flush=True)
-                        print(HEADER, flush=True)
-                        for kind in TARGETS:
-                            if request != "balance" and kind != "cxhook":
-                                continue  # the peers answer the balance only
-                            r = measure(tmp, db, front, kind, workers, conns, request)
-                            results[(p, cell, kind)] = r
-                            print(fmt_row(kind, r), flush=True)
-                        ratios(results, p, cell)
+                        for d in dbs:
+                            print(f"\npass {p}: {request}, {front}, {workers} workers, "
+                                  f"{conns} connections"
+                                  f"{', ' + d.name if len(dbs) > 1 else ''}", flush=True)
+                            print(HEADER, flush=True)
+                            for kind in TARGETS:
+                                if request != "balance" and kind != "cxhook":
+                                    continue  # the peers answer the balance only
+                                r = measure(tmp, d, front, kind, workers, conns, request)
+                                results[(p, cell, d.name, kind)] = r
+                                print(fmt_row(kind, r), flush=True)
+                            ratios(results, p, cell, d.name)
+                        growth(results, p, cell, dbs)
         if CEILING:
             for front in FRONTS:
                 workers, conns = WORKERS[-1], CONNS[0]
@@ -468,17 +492,33 @@ def main():
                 print(f"  cached weather / fixed body: {c['rps'] / f['rps']:.2f}x req/s", flush=True)
 
 
-def ratios(results, p, cell):
-    me = results.get((p, cell, "cxhook"))
+def ratios(results, p, cell, data):
+    me = results.get((p, cell, data, "cxhook"))
     if not me:
         return
     for other in ("bare", "fastapi"):
-        o = results.get((p, cell, other))
+        o = results.get((p, cell, data, other))
         if not o:
             continue
         print(f"  cxhook / {other}: {me['rps'] / o['rps']:.2f}x req/s, "
               f"p99 {me['p99'] / o['p99']:.2f}x, pool CPU {me['us_pool'] / o['us_pool']:.2f}x, "
               f"PSS {me['pss_mib'] - o['pss_mib']:+.1f} MiB", flush=True)
+
+
+def growth(results, p, cell, dbs):
+    """Each larger data set against the first: the cost per request, same pass."""
+    for kind in TARGETS:
+        small = results.get((p, cell, dbs[0].name, kind))
+        for d in dbs[1:]:
+            big = results.get((p, cell, d.name, kind))
+            if not small or not big:
+                continue
+            total = [r["us_pool"] + r["us_web"] + r["us_pg"] for r in (small, big)]
+            print(f"  {kind}, {d.name} / {dbs[0].name}: pool CPU "
+                  f"{big['us_pool'] / small['us_pool']:.2f}x, PostgreSQL "
+                  f"{big['us_pg'] / small['us_pg']:.2f}x, all CPU {total[1] / total[0]:.2f}x, "
+                  f"req/s {big['rps'] / small['rps']:.2f}x, p99 {big['p99'] / small['p99']:.2f}x",
+                  flush=True)
 
 
 if __name__ == "__main__":
