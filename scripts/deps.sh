@@ -9,8 +9,11 @@ set -eu
 build_pkgs="gcc make pkg-config dpkg-dev patch libjson-c-dev libpq-dev libicu-dev
 	libcurl4-openssl-dev libinih-dev libsystemd-dev libcmocka-dev"
 run_pkgs="postgresql-15 postgresql-client-15 lighttpd libfcgi-bin curl"
+# TLS in the tests: apache2 ships mod_ssl and nginx-light its ssl module,
+# lighttpd's is a package of its own; python3-cryptography makes the test
+# keys, certificates and ID tokens.
 test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang libfcgi-dev
-	libclang-rt-14-dev"
+	libclang-rt-14-dev lighttpd-mod-openssl python3-cryptography"
 
 bench_pkgs="wrk lighttpd nginx-light libfcgi-dev postgresql-15 postgresql-client-15
 	python3-fastapi uvicorn python3-uvloop python3-httptools python3-psycopg"
