@@ -363,6 +363,21 @@ def test_keys_kept_for(request, name, low, high):
     assert left is not None and low <= left <= high, f"{name}: expires in {left}, want [{low}, {high}]"
 
 
+def test_no_keys_yet(kit, nokeys):
+    """No set ever loaded: an ID token gets 503 + Retry-After (the caller
+    did nothing wrong), a request with no credentials still 401."""
+    assert wait_until(lambda: nokeys.route.counts()[0] >= 1, 10), "the JWKS was never asked"
+    before = nokeys.scrape()
+    assert before.get(("cxhook_auth_keys_loaded", "")) == 0, before
+    r = ask(nokeys, kit, kit.good)
+    check_refusal(r, 503, "token before any key set")
+    r = fcgi_post_json(nokeys.target, BALANCE)
+    check_refusal(r, 401, "no credentials before any key set")
+    m = nokeys.wait_counts(before, {refused("id_token", "no_keys"): 1,
+                                    refused("id_token", "absent"): 1})
+    assert m.get(("cxhook_auth_key_fetch_failures_total", ""), 0) >= 1, m
+
+
 # --------------------------------------------------------------------------
 # ID tokens (pool idt: id_token and the scrape header)
 
@@ -615,30 +630,40 @@ def test_failing_jwks_keeps_last_set(kit, keyfail):
     fetcher keeps trying (back-off from 10 s)."""
     check_balance(ask(keyfail, kit, mint(kit.key_a, AUDIENCE)), "key A while the JWKS fails")
     key = ("cxhook_auth_key_fetch_failures_total", "")
-    ok = wait_until(lambda: keyfail.scrape().get(key, 0) >= 2, 25, interval=0.5)
-    m = keyfail.scrape()
-    print(f"keyfail: {m.get(key)} failures, {keyfail.route.counts()} JWKS hits, "
-          f"{time.monotonic() - keyfail.failing_since:.0f} s after the first")
-    assert ok, f"fetch failures did not grow: {m}"
+    seen = []
+
+    def grown():
+        # Each failed JWKS answer counted once (the first load was good).
+        hits, served = keyfail.route.counts()
+        seen.append((keyfail.scrape(), hits, served))
+        return seen[-1][0].get(key, 0) >= 2 and seen[-1][0][key] == hits - served
+
+    ok = wait_until(grown, 25, interval=0.5)
+    m, hits, served = seen[-1]
+    print(f"keyfail: {m.get(key)} failures counted, {hits} JWKS hits ({served} good), "
+          f"{time.monotonic() - keyfail.failing_since:.0f} s after the first failure")
+    assert ok, f"fetch failures did not grow as the JWKS saw them: {m}, {hits} hits, {served} good"
     assert m.get(("cxhook_auth_keys_loaded", "")) == 1, m
-    assert m[key] == keyfail.route.counts()[0] - keyfail.route.counts()[1], \
-        (m, keyfail.route.counts())
     check_balance(ask(keyfail, kit, mint(kit.key_a, AUDIENCE)), "key A, still")
 
 
-def test_no_keys_yet(kit, nokeys):
-    """No set ever loaded: an ID token gets 503 + Retry-After (the caller
-    did nothing wrong), a request with no credentials still 401."""
-    assert wait_until(lambda: nokeys.route.counts()[0] >= 1, 10), "the JWKS was never asked"
-    before = nokeys.scrape()
-    assert before.get(("cxhook_auth_keys_loaded", "")) == 0, before
-    r = ask(nokeys, kit, kit.good)
-    check_refusal(r, 503, "token before any key set")
-    r = fcgi_post_json(nokeys.target, BALANCE)
-    check_refusal(r, 401, "no credentials before any key set")
-    m = nokeys.wait_counts(before, {refused("id_token", "no_keys"): 1,
-                                    refused("id_token", "absent"): 1})
-    assert m.get(("cxhook_auth_key_fetch_failures_total", ""), 0) >= 1, m
+def gaps(times):
+    return [round(b - a, 1) for a, b in zip(times, times[1:])]
+
+
+def test_fetch_backoff(kit, nokeys, keyfail):
+    """A failed fetch is retried after 10 s, then 20 s (doubling): seen
+    from the JWKS, on the pool that never got a set (first try at its
+    start) and on the one that lost its JWKS after a good load (the failed
+    refetch an unknown kid asked for, then the retries)."""
+    assert wait_until(lambda: nokeys.route.counts()[0] >= 3, 40, interval=0.5), \
+        f"nokeys: JWKS asked at {gaps(nokeys.route.times)} s intervals"
+    assert wait_until(lambda: keyfail.route.counts()[0] >= 3, 15, interval=0.5), \
+        f"keyfail: JWKS asked at {gaps(keyfail.route.times)} s intervals"
+    n, f = gaps(nokeys.route.times), gaps(keyfail.route.times)[1:]
+    print(f"retry intervals: nokeys {n} s, keyfail (after its good load) {f} s")
+    assert 9 <= n[0] <= 12 and 18 <= n[1] <= 23, f"nokeys retried after {n} s"
+    assert 9 <= f[0] <= 12, f"keyfail retried after {f} s"
 
 
 # --------------------------------------------------------------------------
