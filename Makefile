@@ -17,7 +17,7 @@ PKG_CONFIG	?= pkg-config
 # The transport-free core needs only these; the edges add the rest.  ICU
 # is compiled against but not linked: lib/textkey.c loads it when first
 # needed.
-CORE_PKGS	:= json-c inih
+CORE_PKGS	:= json-c inih libcrypto
 EDGE_PKGS	:= libpq libcurl libsystemd
 PKGS		:= $(CORE_PKGS) $(EDGE_PKGS) icu-uc
 
@@ -57,8 +57,8 @@ LIBS		 = $(LIBFCGI) $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) $(EDGE_PKGS) 2>/de
 # link with json-c, inih, ICU and cmocka only; `make check-seams` proves
 # it needs no libfcgi, libpq, libcurl or libsystemd.  The edges reach the
 # outside world.
-CORE_DIRS	:= lib cx handlers request config
-EDGE_DIRS	:= fcgi db upstream courier cli
+CORE_DIRS	:= lib cx auth handlers request config
+EDGE_DIRS	:= fcgi db upstream courier keys cli
 CORE_SRC	:= $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 EDGE_SRC	:= $(foreach d,$(EDGE_DIRS),$(wildcard $(d)/*.c))
 CORE_OBJ	:= $(CORE_SRC:%.c=$(BUILD)/%.o)

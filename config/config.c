@@ -32,6 +32,10 @@ enum cf_type {
 	CF_URL,
 	CF_PATH,		/* an endpoint: "/" then path characters */
 	CF_TZ,			/* an IANA time zone name */
+	CF_URL_LIST,		/* comma-separated URLs: char ** */
+	CF_EMAIL_LIST,		/* comma-separated addresses: char ** */
+	CF_HEADER,		/* an HTTP header name */
+	CF_REQUIRE,		/* off | require: bool */
 };
 
 struct cf_key {
@@ -81,6 +85,23 @@ static const struct cf_key keys[] = {
 	    "2s", 1000, 30000, 0, NULL },
 	{ "auth", "bearer_token_file", CF_SECRET_FILE, OFF(bearer_token),
 	    NULL, 0, 0, 0, "bearer-token" },
+	{ "auth", "basic_user", CF_STR, OFF(basic_user), NULL, 0, 0, 0, NULL },
+	{ "auth", "basic_password_file", CF_SECRET_FILE, OFF(basic_password),
+	    NULL, 0, 0, 0, "basic-password" },
+	{ "auth", "header_name", CF_HEADER, OFF(header_name), NULL, 0, 0, 0,
+	    NULL },
+	{ "auth", "header_value_file", CF_SECRET_FILE, OFF(header_value),
+	    NULL, 0, 0, 0, "header-value" },
+	{ "auth", "id_token_audience", CF_URL_LIST, OFF(id_token_audience),
+	    NULL, 0, 0, 0, NULL },
+	{ "auth", "id_token_email", CF_EMAIL_LIST, OFF(id_token_email), NULL,
+	    0, 0, 0, NULL },
+	{ "auth", "id_token_jwks_url", CF_URL, OFF(id_token_jwks_url),
+	    "https://www.googleapis.com/oauth2/v3/certs", 0, 0, 0, NULL },
+	{ "auth", "client_cert", CF_REQUIRE, OFF(client_cert), "off", 0, 0, 0,
+	    NULL },
+	{ "auth", "client_cert_dn", CF_STR, OFF(client_cert_dn), NULL, 0, 0, 0,
+	    NULL },
 	{ "weather", "url", CF_URL, OFF(weather_url), NULL, 0, 0, 0, NULL },
 	{ "weather", "api_key_file", CF_SECRET_FILE, OFF(weather_api_key),
 	    NULL, 0, 0, 0, "weather-api-key" },
@@ -314,6 +335,81 @@ load_secret(const char *value, char **out)
 	return read_secret(value, out);
 }
 
+static bool
+is_url(const char *v)
+{
+	return strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0;
+}
+
+static void
+free_list(char **list)
+{
+	char	**p;
+
+	for (p = list; p != NULL && *p != NULL; p++)
+		free(*p);
+	free(list);
+}
+
+/*
+ * "a, b,c" into a NULL-terminated array, each item checked: items are
+ * URLs (CF_URL_LIST) or addresses (CF_EMAIL_LIST), compared later exactly
+ * as written here.
+ */
+static const char *
+parse_list(const char *v, enum cf_type type, char ***out)
+{
+	char	**list = NULL, *item;
+	size_t	  n = 0, len;
+
+	for (;;) {
+		v += strspn(v, " \t");
+		len = strcspn(v, ",");
+		while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+			len--;
+		item = xstrndup(v, len);
+		list = xreallocarray(list, n + 2, sizeof(*list));
+		list[n++] = item;
+		list[n] = NULL;
+		if (len == 0 || strpbrk(item, " \t") != NULL) {
+			free_list(list);
+			return "expected a comma-separated list without empty "
+			    "items";
+		}
+		if (type == CF_URL_LIST && !is_url(item)) {
+			free_list(list);
+			return "expected http:// or https:// URLs";
+		}
+		if (type == CF_EMAIL_LIST && (strchr(item, '@') == NULL ||
+		    strchr(item, '@') != strrchr(item, '@'))) {
+			free_list(list);
+			return "expected addresses such as "
+			    "service-123@gcp-sa-dialogflow.iam.gserviceaccount.com";
+		}
+		v += strcspn(v, ",");
+		if (*v++ == '\0')
+			break;
+	}
+	free_list(*out);
+	*out = list;
+	return NULL;
+}
+
+/* A header name (RFC 9110 token letters) other than Authorization. */
+static const char *
+check_header(const char *v)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-";
+
+	if (v[0] == '\0' || strlen(v) > 64 || v[strspn(v, ok)] != '\0')
+		return "expected a header name such as X-Webhook-Secret";
+	if (strcasecmp(v, "Authorization") == 0)
+		return "Authorization is for the bearer, basic and ID-token "
+		    "modes";
+	return NULL;
+}
+
 static const char *
 set_value(struct config *cfg, const struct cf_key *k, const char *v)
 {
@@ -329,14 +425,16 @@ set_value(struct config *cfg, const struct cf_key *k, const char *v)
 	case CF_LISTEN:
 	case CF_PATH:
 	case CF_TZ:
+	case CF_HEADER:
+		if (k->type == CF_HEADER && (why = check_header(v)) != NULL)
+			return why;
 		if (k->type == CF_LISTEN && (why = check_listen(v)) != NULL)
 			return why;
 		if (k->type == CF_PATH && (why = check_path(v)) != NULL)
 			return why;
 		if (k->type == CF_TZ && (why = check_tz(v)) != NULL)
 			return why;
-		if (k->type == CF_URL && strncmp(v, "http://", 7) != 0 &&
-		    strncmp(v, "https://", 8) != 0)
+		if (k->type == CF_URL && !is_url(v))
 			return "expected an http:// or https:// URL";
 		free(*(char **)(void *)base);
 		*(char **)(void *)base = xstrdup(v);
@@ -383,6 +481,14 @@ set_value(struct config *cfg, const struct cf_key *k, const char *v)
 	case CF_LEVEL:
 		if (log_parse_level(v, (enum log_level *)(void *)base) == -1)
 			return "expected error, warn, info or debug";
+		return NULL;
+	case CF_URL_LIST:
+	case CF_EMAIL_LIST:
+		return parse_list(v, k->type, (char ***)(void *)base);
+	case CF_REQUIRE:
+		if (strcmp(v, "off") != 0 && strcmp(v, "require") != 0)
+			return "expected off or require";
+		*(bool *)(void *)base = strcmp(v, "require") == 0;
 		return NULL;
 	}
 	return "unknown type";
@@ -512,6 +618,45 @@ load_credentials(struct config *cfg, char *err, size_t errsz)
 	return 0;
 }
 
+/* A host of a URL that is this machine. */
+static bool
+loopback_url(const char *url)
+{
+	static const char *const hosts[] = {
+		"http://127.0.0.1", "http://[::1]", "http://localhost"
+	};
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		n = strlen(hosts[i]);
+		if (strncmp(url, hosts[i], n) == 0 &&
+		    (url[n] == ':' || url[n] == '/' || url[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+static const char *
+check_auth(const struct config *cfg)
+{
+	if ((cfg->basic_user == NULL) != (cfg->basic_password == NULL))
+		return "[auth] basic_user and basic_password_file go together";
+	if ((cfg->header_name == NULL) != (cfg->header_value == NULL))
+		return "[auth] header_name and header_value_file go together";
+	if ((cfg->id_token_audience == NULL) != (cfg->id_token_email == NULL))
+		return "[auth] id_token_audience and id_token_email go "
+		    "together: the audience alone would accept any Google "
+		    "service account's token";
+	/* Keys fetched in the clear could be anyone's. */
+	if (strncmp(cfg->id_token_jwks_url, "https://", 8) != 0 &&
+	    !loopback_url(cfg->id_token_jwks_url))
+		return "[auth] id_token_jwks_url must be https (http only to "
+		    "127.0.0.1, [::1] or localhost)";
+	if (cfg->client_cert_dn != NULL && !cfg->client_cert)
+		return "[auth] client_cert_dn needs client_cert = require";
+	return NULL;
+}
+
 /*
  * What no single key can say: keys that must agree with each other.  The
  * file is named, not a line: the fault is in a pair of lines.
@@ -535,7 +680,7 @@ check_whole(const struct config *cfg)
 	if (cfg->forward_retry_base_ms > cfg->forward_retry_max_ms)
 		return "[booking] forward_retry_base must not exceed "
 		    "forward_retry_max";
-	return NULL;
+	return check_auth(cfg);
 }
 
 int
@@ -588,8 +733,14 @@ config_free(struct config *cfg)
 		case CF_LISTEN:
 		case CF_PATH:
 		case CF_TZ:
+		case CF_HEADER:
 		case CF_SECRET_FILE:
 			free(*(char **)(void *)((char *)cfg + keys[i].offset));
+			break;
+		case CF_URL_LIST:
+		case CF_EMAIL_LIST:
+			free_list(*(char ***)(void *)((char *)cfg +
+			    keys[i].offset));
 			break;
 		default:
 			break;

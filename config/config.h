@@ -41,8 +41,17 @@ struct config {
 	char		*conninfo;
 	int64_t		 connect_timeout_ms;
 
-	/* [auth] */
-	char		*bearer_token;	/* NULL: no auth */
+	/* [auth] (auth/auth.h): each NULL turns its mode off */
+	char		*bearer_token;
+	char		*basic_user;
+	char		*basic_password;
+	char		*header_name;	/* as sent: X-Webhook-Secret */
+	char		*header_value;
+	char		**id_token_audience;	/* NULL-terminated lists */
+	char		**id_token_email;
+	char		*id_token_jwks_url;
+	bool		 client_cert;	/* "require" */
+	char		*client_cert_dn;
 
 	/* [weather] */
 	char		*weather_url;

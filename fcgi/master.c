@@ -36,16 +36,20 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "auth/auth.h"
+#include "auth/keys.h"
 #include "config/config.h"
 #include "courier/courier.h"
 #include "db/db.h"
 #include "fcgi/listen.h"
 #include "fcgi/pool.h"
 #include "fcgi/scoreboard.h"
+#include "keys/fetcher.h"
 #include "lib/log.h"
 #include "lib/shcache.h"
 #include "lib/textkey.h"
 #include "lib/xalloc.h"
+#include "request/http.h"
 #include "upstream/upstream.h"
 
 /* Extra time, past the request deadline, a stopping worker is given. */
@@ -58,10 +62,21 @@
 /* Distinct places remembered by the weather cache. */
 #define WEATHER_CACHE_ENTRIES	1024
 
+/* What the master forks: workers, and one of each helper process. */
+enum child_kind {
+	CHILD_WORKER,
+	CHILD_COURIER,		/* the booking outbox courier */
+	CHILD_KEYS		/* the ID-token key fetcher */
+};
+
+static const char *const child_names[] = {
+	"worker", "the outbox courier", "the key fetcher"
+};
+
 struct worker {
 	pid_t		pid;
-	int		slot;		/* in the scoreboard; -1 for the courier */
-	bool		courier;	/* the booking outbox courier */
+	int		slot;		/* in the scoreboard; -1 if no worker */
+	enum child_kind	kind;
 	unsigned	generation;
 	int64_t		started_ms;
 	int64_t		kill_at_ms;	/* retired by a reload: ends by then */
@@ -138,7 +153,7 @@ backoff_grow(struct backoff *b)
 }
 
 static struct worker *
-add_child(struct master *m, pid_t pid, int slot, bool courier)
+add_child(struct master *m, pid_t pid, int slot, enum child_kind kind)
 {
 	struct worker	*w;
 
@@ -147,7 +162,7 @@ add_child(struct master *m, pid_t pid, int slot, bool courier)
 	w = &m->workers[m->n_workers++];
 	w->pid = pid;
 	w->slot = slot;
-	w->courier = courier;
+	w->kind = kind;
 	w->generation = m->generation;
 	w->started_ms = now_ms();
 	w->kill_at_ms = 0;
@@ -188,7 +203,24 @@ spawn_courier(struct master *m)
 		close(m->listen_fd);
 		courier_run(m->cfg, master_pid);
 	}
-	add_child(m, pid, -1, true);
+	add_child(m, pid, -1, CHILD_COURIER);
+	return true;
+}
+
+static bool
+spawn_keys(struct master *m)
+{
+	pid_t	pid, master_pid = getpid();
+
+	if ((pid = fork_or_back_off(m, "the key fetcher")) == -1)
+		return false;
+	if (pid == 0) {
+		close(m->pipe_rd);
+		close(m->pipe_wr);
+		close(m->listen_fd);
+		keys_run(m->cfg, m->shared.keyring, master_pid);
+	}
+	add_child(m, pid, -1, CHILD_KEYS);
 	return true;
 }
 
@@ -214,19 +246,19 @@ spawn(struct master *m)
 		worker_run(m->cfg, m->listen_fd, master_pid, &m->shared, slot);
 	}
 	m->sb->slots[slot].pid = pid;
-	add_child(m, pid, slot, false);
+	add_child(m, pid, slot, CHILD_WORKER);
 	return true;
 }
 
 static int
-count_current(const struct master *m, bool courier)
+count_current(const struct master *m, enum child_kind kind)
 {
 	size_t	i;
 	int	n = 0;
 
 	for (i = 0; i < m->n_workers; i++)
 		if (m->workers[i].generation == m->generation &&
-		    m->workers[i].courier == courier)
+		    m->workers[i].kind == kind)
 			n++;
 	return n;
 }
@@ -239,11 +271,15 @@ fill_pool(struct master *m)
 
 	if (m->stopping || now < m->births.until || now < m->forks.until)
 		return;
-	while (count_current(m, false) < m->wanted)
+	while (count_current(m, CHILD_WORKER) < m->wanted)
 		if (!spawn(m))
 			return;
-	if (m->cfg->booking_forward_url != NULL && count_current(m, true) == 0)
-		spawn_courier(m);
+	if (m->cfg->booking_forward_url != NULL &&
+	    count_current(m, CHILD_COURIER) == 0 && !spawn_courier(m))
+		return;
+	if (m->cfg->id_token_audience != NULL &&
+	    count_current(m, CHILD_KEYS) == 0)
+		spawn_keys(m);
 }
 
 /*
@@ -251,7 +287,7 @@ fill_pool(struct master *m)
  * and the request id ties the death to that conversation turn.
  */
 static void
-log_exit(const struct sb_slot *s, pid_t pid, int status)
+log_exit(const struct sb_slot *s, const char *what, pid_t pid, int status)
 {
 	char		 doing[SB_TAG_LEN + SB_REQ_LEN + 32] = "";
 	char		 tag[SB_TAG_LEN], req[SB_REQ_LEN];
@@ -264,7 +300,7 @@ log_exit(const struct sb_slot *s, pid_t pid, int status)
 		req[sizeof(req) - 1] = '\0';
 	}
 	if (s == NULL)
-		snprintf(doing, sizeof(doing), " (the outbox courier)");
+		snprintf(doing, sizeof(doing), " (%s)", what);
 	else if (st == SB_BUSY)
 		snprintf(doing, sizeof(doing), " while handling %s%s%s%s", tag,
 		    req[0] != '\0' ? " [req " : "", req,
@@ -291,7 +327,8 @@ log_exit(const struct sb_slot *s, pid_t pid, int status)
 static void
 after_death(struct master *m, const struct worker *w)
 {
-	const struct sb_slot	*s = w->courier ? NULL : &m->sb->slots[w->slot];
+	const struct sb_slot	*s = w->kind != CHILD_WORKER ? NULL :
+				    &m->sb->slots[w->slot];
 	bool			 on_conn = s != NULL && s->conns > 0;
 
 	if (m->stopping || w->generation != m->generation)
@@ -317,17 +354,18 @@ reap(struct master *m)
 				break;
 		if (i == m->n_workers)
 			continue;
-		if (m->workers[i].courier)
-			log_exit(NULL, pid, status);
+		if (m->workers[i].kind != CHILD_WORKER)
+			log_exit(NULL, child_names[m->workers[i].kind], pid,
+			    status);
 		else {
-			log_exit(&m->sb->slots[m->workers[i].slot], pid,
+			log_exit(&m->sb->slots[m->workers[i].slot], NULL, pid,
 			    status);
 			if (!m->stopping &&
 			    m->workers[i].generation == m->generation)
 				m->sb->workers_respawned++;
 		}
 		after_death(m, &m->workers[i]);
-		if (!m->workers[i].courier)
+		if (m->workers[i].kind == CHILD_WORKER)
 			sb_release(m->sb, m->workers[i].slot);
 		m->workers[i] = m->workers[--m->n_workers];
 	}
@@ -346,7 +384,7 @@ signal_generation(struct master *m, unsigned below, int sig)
 	for (i = 0; i < m->n_workers; i++) {
 		if (m->workers[i].generation >= below)
 			continue;
-		if (sig == SIGTERM && !m->workers[i].courier)
+		if (sig == SIGTERM && m->workers[i].kind == CHILD_WORKER)
 			__atomic_store_n(&m->sb->slots[m->workers[i].slot].stop,
 			    1, __ATOMIC_RELAXED);
 		kill(m->workers[i].pid, sig);
@@ -362,6 +400,8 @@ pool_config_check(const struct config *cfg, char *err, size_t errsz)
 	} urls[] = {
 		{ "[weather] url", cfg->weather_url },
 		{ "[booking] forward_url", cfg->booking_forward_url },
+		{ "[auth] id_token_jwks_url", cfg->id_token_audience != NULL ?
+		    cfg->id_token_jwks_url : NULL },
 	};
 	const char	*why;
 	char		 msg[256];
@@ -504,7 +544,7 @@ kill_stuck(struct master *m)
 	for (i = 0; i < m->n_workers; i++) {
 		struct sb_slot	*s;
 
-		if (m->workers[i].courier)
+		if (m->workers[i].kind != CHILD_WORKER)
 			continue;
 		s = &m->sb->slots[m->workers[i].slot];
 		since = __atomic_load_n(&s->conn_since_us, __ATOMIC_RELAXED);
@@ -548,7 +588,7 @@ kill_retired(struct master *m)
 		    "reload: killing it", (long)w->pid, w->generation);
 		kill(w->pid, SIGKILL);
 		w->kill_at_ms = INT64_MAX;	/* once */
-		if (!w->courier)
+		if (w->kind == CHILD_WORKER)
 			m->sb->workers_killed++;
 	}
 }
@@ -571,7 +611,7 @@ notify_systemd(struct master *m)
 		return;
 	m->next_notify_ms = now + every;
 	for (i = 0; i < m->n_workers; i++) {
-		if (m->workers[i].courier)
+		if (m->workers[i].kind != CHILD_WORKER)
 			continue;
 		if (m->sb->slots[m->workers[i].slot].state != SB_IDLE)
 			busy++;
@@ -621,8 +661,9 @@ set_io_timeout(int fd, int64_t ms)
 int
 pool_run(struct config *cfg)
 {
-	struct master	m;
-	char		err[512];
+	struct master		m;
+	struct auth_settings	auth;
+	char			err[512];
 
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
@@ -630,6 +671,8 @@ pool_run(struct config *cfg)
 	m.shared.sb = m.sb;
 	/* Before any fork: every worker maps the same cache. */
 	m.shared.weather_cache = shcache_create(WEATHER_CACHE_ENTRIES);
+	/* And the ID-token keys, which a reload may turn on. */
+	m.shared.keyring = keyring_create();
 	/* And the same ICU, which keys the cache (lib/textkey.c). */
 	if (cfg->weather_url != NULL)
 		(void)textkey_load();
@@ -641,8 +684,9 @@ pool_run(struct config *cfg)
 	}
 	set_io_timeout(m.listen_fd, cfg->deadline_ms < POOL_TICK_MS ?
 	    cfg->deadline_ms : POOL_TICK_MS);
-	if (cfg->bearer_token == NULL)
-		log_warnx("no [auth] bearer_token_file: the webhook accepts "
+	auth_settings_from(&auth, cfg);
+	if (!auth_configured(&auth))
+		log_warnx("no [auth] mode configured: the webhook accepts "
 		    "unauthenticated requests");
 	if (CXHOOK_ASAN)
 		log_warnx("an AddressSanitizer build: max_worker_memory is not "

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+struct auth_keyring;
 struct config;
 struct scoreboard;
 struct shcache;
@@ -15,6 +16,7 @@ struct shcache;
 struct pool_shared {
 	struct scoreboard	*sb;
 	struct shcache		*weather_cache;
+	struct auth_keyring	*keyring;	/* the ID-token keys */
 };
 
 

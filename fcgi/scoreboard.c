@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/keys.h"
 #include "fcgi/scoreboard.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -226,4 +227,81 @@ sb_metrics(const struct scoreboard *sb, int64_t now, struct buf *b)
 	    (unsigned long long)LOAD(&sb->workers_respawned),
 	    (unsigned long long)LOAD(&sb->workers_killed),
 	    (long long)((now / 1000 - sb->started_ms) / 1000));
+}
+
+void
+sb_auth_count(struct scoreboard *sb, const struct auth_settings *s,
+    const struct auth_result *res)
+{
+	int	m;
+
+	if (res->status == 0) {
+		__atomic_add_fetch(&sb->auth_accepted[res->mode], 1,
+		    __ATOMIC_RELAXED);
+		return;
+	}
+	for (m = 0; m < AUTH_MODES; m++)
+		if (auth_mode_on(s, m))
+			__atomic_add_fetch(&sb->auth_refused[m][res->reason[m]],
+			    1, __ATOMIC_RELAXED);
+}
+
+/* Series that never moved are left out: most modes are off. */
+void
+sb_auth_metrics(const struct scoreboard *sb, struct auth_keyring *kr,
+    struct buf *b)
+{
+	struct keyring_info	info;
+	int64_t			now = (int64_t)time(NULL);
+	uint64_t		n;
+	int			m, r;
+
+	buf_puts(b, "# HELP cxhook_auth_accepted_total Requests let in, by "
+	    "the [auth] mode that accepted them.\n"
+	    "# TYPE cxhook_auth_accepted_total counter\n");
+	for (m = 0; m < AUTH_MODES; m++)
+		if ((n = LOAD(&sb->auth_accepted[m])) > 0)
+			buf_printf(b, "cxhook_auth_accepted_total{mode=\"%s\"} "
+			    "%llu\n", auth_mode_name(m), (unsigned long long)n);
+	buf_puts(b, "# HELP cxhook_auth_refused_total Requests refused, by "
+	    "each configured mode's reason.\n"
+	    "# TYPE cxhook_auth_refused_total counter\n");
+	for (m = 0; m < AUTH_MODES; m++)
+		for (r = 0; r < AUTH_REASONS; r++)
+			if ((n = LOAD(&sb->auth_refused[m][r])) > 0)
+				buf_printf(b, "cxhook_auth_refused_total{mode="
+				    "\"%s\",reason=\"%s\"} %llu\n",
+				    auth_mode_name(m), auth_reason_name(r),
+				    (unsigned long long)n);
+	if (kr == NULL)
+		return;
+	keyring_info(kr, &info);
+	buf_printf(b,
+	    "# HELP cxhook_auth_keys_loaded Whether a set of ID-token keys is "
+	    "loaded.\n"
+	    "# TYPE cxhook_auth_keys_loaded gauge\n"
+	    "cxhook_auth_keys_loaded %d\n"
+	    "# HELP cxhook_auth_key_fetches_total Key sets fetched and "
+	    "published.\n"
+	    "# TYPE cxhook_auth_key_fetches_total counter\n"
+	    "cxhook_auth_key_fetches_total %llu\n"
+	    "# HELP cxhook_auth_key_fetch_failures_total Key fetches that "
+	    "failed (the last good set is kept).\n"
+	    "# TYPE cxhook_auth_key_fetch_failures_total counter\n"
+	    "cxhook_auth_key_fetch_failures_total %llu\n",
+	    info.loaded, (unsigned long long)info.fetches,
+	    (unsigned long long)info.failures);
+	if (!info.loaded)
+		return;
+	buf_printf(b,
+	    "# HELP cxhook_auth_keys_age_seconds Since the key set in use "
+	    "was fetched.\n"
+	    "# TYPE cxhook_auth_keys_age_seconds gauge\n"
+	    "cxhook_auth_keys_age_seconds %lld\n"
+	    "# HELP cxhook_auth_keys_expires_in_seconds Until the key set is "
+	    "due to be fetched again (negative: overdue, fetches failing).\n"
+	    "# TYPE cxhook_auth_keys_expires_in_seconds gauge\n"
+	    "cxhook_auth_keys_expires_in_seconds %lld\n",
+	    (long long)(now - info.fetched_unix),
+	    (long long)(info.expires_unix - now));
 }

@@ -14,7 +14,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "auth/auth.h"
 #include "lib/buf.h"
+
+struct auth_keyring;
 
 #define SB_SLOTS	1024
 #define SB_TAG_LEN	32
@@ -50,6 +53,9 @@ struct scoreboard {
 	uint64_t	duration_us_total;
 	uint64_t	workers_respawned;
 	uint64_t	workers_killed;		/* stuck past the deadline */
+	/* [auth] decisions: by the mode that accepted, by mode and reason. */
+	uint64_t	auth_accepted[AUTH_MODES];
+	uint64_t	auth_refused[AUTH_MODES][AUTH_REASONS];
 	struct sb_slot	slots[SB_SLOTS];
 };
 
@@ -70,5 +76,13 @@ void	sb_set_request(struct sb_slot *, const char *id);
 /* The /status JSON and the /metrics Prometheus text (now_us() times). */
 void	sb_status_json(const struct scoreboard *, int64_t now_us, struct buf *);
 void	sb_metrics(const struct scoreboard *, int64_t now_us, struct buf *);
+
+/* Counts an [auth] decision: the mode that accepted, or every configured
+ * mode's reason for a refusal. */
+void	sb_auth_count(struct scoreboard *, const struct auth_settings *,
+	    const struct auth_result *);
+/* The [auth] lines of /metrics: the counts, and the ID-token keys. */
+void	sb_auth_metrics(const struct scoreboard *, struct auth_keyring *,
+	    struct buf *);
 
 #endif

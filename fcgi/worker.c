@@ -32,6 +32,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@
 
 #include <fcgiapp.h>
 
+#include "auth/keys.h"
 #include "config/config.h"
 #include "db/db.h"
 #include "fcgi/child.h"
@@ -147,6 +149,8 @@ queued_ms(const char *request_start)
 struct board {
 	struct scoreboard	*sb;
 	struct sb_slot		*slot;
+	struct auth_keyring	*keyring;
+	char			*auth_header;	/* HTTP_X_WEBHOOK_SECRET */
 };
 
 static void
@@ -163,10 +167,35 @@ board_report(void *arg, bool metrics, struct buf *out)
 {
 	struct board	*b = arg;
 
-	if (metrics)
+	if (metrics) {
 		sb_metrics(b->sb, now_us(), out);
-	else
+		sb_auth_metrics(b->sb, b->keyring, out);
+	} else
 		sb_status_json(b->sb, now_us(), out);
+}
+
+static void
+board_auth(void *arg, const struct auth_settings *s,
+    const struct auth_result *res)
+{
+	struct board	*b = arg;
+
+	sb_auth_count(b->sb, s, res);
+}
+
+/* The CGI name of a header: X-Webhook-Secret is HTTP_X_WEBHOOK_SECRET. */
+static char *
+cgi_header_name(const char *name)
+{
+	char	*cgi, *p;
+
+	if (name == NULL)
+		return NULL;
+	if (asprintf(&cgi, "HTTP_%s", name) == -1)
+		fatal("asprintf");
+	for (p = cgi; *p != '\0'; p++)
+		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+	return cgi;
 }
 
 static void
@@ -182,6 +211,12 @@ serve_one(struct http_app *app, struct board *b, FCGX_Request *r)
 	in.content_type = param(r, "CONTENT_TYPE");
 	in.content_length = param(r, "CONTENT_LENGTH");
 	in.authorization = param(r, "HTTP_AUTHORIZATION");
+	if (b->auth_header != NULL)
+		in.auth_header = param(r, b->auth_header);
+	if (app->auth.client_cert) {
+		in.client_verify = param(r, "SSL_CLIENT_VERIFY");
+		in.client_dn = param(r, "SSL_CLIENT_S_DN");
+	}
 	in.read = fcgi_read;
 	in.read_arg = r->in;
 	http_out_init(&out);
@@ -440,10 +475,16 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	app.random = fill_random;
 	board.sb = shared->sb;
 	board.slot = &shared->sb->slots[slot];
+	board.keyring = cfg->id_token_audience != NULL ? shared->keyring :
+	    NULL;
+	board.auth_header = cgi_header_name(cfg->header_name);
 	app.host.route = board_route;
 	app.host.report = board_report;
+	app.host.auth = board_auth;
 	app.host.arg = &board;
 	http_settings(&app, cfg);
+	if (cfg->id_token_audience != NULL)
+		app.auth_keys = auth_keys_new(shared->keyring);
 	buf_init(&app.body);
 
 	/* Jitter keeps recycled workers from all restarting at once. */
@@ -483,6 +524,8 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	FCGX_Free(&req, 1);
 	buf_clear(&app.body);
 	upstream_free(app.http);
+	auth_keys_free(app.auth_keys);
+	free(board.auth_header);
 	db_close(db);
 	_exit(0);
 }

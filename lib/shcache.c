@@ -27,8 +27,6 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 
-#include <linux/futex.h>
-
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -40,6 +38,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/futex.h"
 #include "lib/log.h"
 #include "lib/shcache.h"
 
@@ -97,10 +96,7 @@ sc_hash(const char *key, size_t len)
 static void
 sc_wake(struct shcache *c)
 {
-	__atomic_add_fetch(&c->gen, 1, __ATOMIC_RELEASE);
-	if (syscall(SYS_futex, &c->gen, FUTEX_WAKE, INT_MAX, NULL, NULL, 0)
-	    == -1)
-		fatal("shcache: futex wake");
+	futex_bump(&c->gen);
 }
 
 /*
@@ -150,27 +146,6 @@ sc_unlock(struct shcache *c, bool recovered)
 	if (recovered)
 		log_warnx("shcache: a process died holding the cache lock; "
 		    "the cache was emptied");
-}
-
-/*
- * Sleeps, without the mutex, until gen moves on from seen or until
- * until_ms at the latest.  A wakeup, a timeout, a signal and a gen that
- * has already moved on all mean the same: look again.
- */
-static void
-sc_sleep(struct shcache *c, uint32_t seen, int64_t until_ms)
-{
-	struct timespec	ts;
-	int64_t		ms;
-
-	if ((ms = until_ms - now_ms()) <= 0)
-		return;
-	/* FUTEX_WAIT's timeout is relative, on CLOCK_MONOTONIC. */
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000;
-	if (syscall(SYS_futex, &c->gen, FUTEX_WAIT, seen, &ts, NULL, 0) == -1 &&
-	    errno != EAGAIN && errno != ETIMEDOUT && errno != EINTR)
-		fatal("shcache: futex wait");
 }
 
 static struct sc_entry *
@@ -348,7 +323,7 @@ shcache_get(struct shcache *c, const char *key, char *val, size_t valsz,
 				until = e->fill_deadline_ms;
 			seen = __atomic_load_n(&c->gen, __ATOMIC_RELAXED);
 			sc_unlock(c, recovered);
-			sc_sleep(c, seen, until);
+			futex_sleep(&c->gen, seen, until);
 			recovered = sc_lock(c);
 			continue;
 		}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "auth/auth.h"
 #include "handlers/wh.h"
 #include "lib/buf.h"
 
@@ -25,6 +26,9 @@ struct http_in {
 	const char	*content_type;		/* CONTENT_TYPE, may be NULL */
 	const char	*content_length;	/* CONTENT_LENGTH, may be NULL */
 	const char	*authorization;		/* HTTP_AUTHORIZATION */
+	const char	*auth_header;		/* [auth] header_name's */
+	const char	*client_verify;		/* SSL_CLIENT_VERIFY */
+	const char	*client_dn;		/* SSL_CLIENT_S_DN */
 	/* Reads body bytes: count, 0 at the end, -1 on error. */
 	ssize_t		(*read)(void *, char *, size_t);
 	void		*read_arg;
@@ -49,6 +53,9 @@ struct http_out {
 struct http_host {
 	void	(*route)(void *arg, const char *tag, const char *request_id);
 	void	(*report)(void *arg, bool metrics, struct buf *out);
+	/* An [auth] decision, to be counted (see auth_count()). */
+	void	(*auth)(void *arg, const struct auth_settings *,
+		    const struct auth_result *);
 	void	*arg;
 };
 
@@ -62,12 +69,15 @@ struct http_app {
 	struct shcache		*weather_cache;
 	void			(*random)(void *, size_t);
 	struct wh_settings	 settings;
+	struct auth_settings	 auth;
+	struct auth_keys	*auth_keys;	/* NULL without ID tokens */
 	struct http_host	 host;
 	struct buf		 body;	/* reused request body buffer */
 };
 
-/* Fills app->settings from the configuration. */
+/* Fills app->settings and app->auth from the configuration. */
 void	http_settings(struct http_app *, const struct config *);
+void	auth_settings_from(struct auth_settings *, const struct config *);
 void	http_out_init(struct http_out *);
 void	http_out_clear(struct http_out *);
 void	http_handle(struct http_app *, const struct http_in *,

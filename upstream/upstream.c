@@ -141,6 +141,28 @@ upstream_get(void *arg, const char *url, int64_t deadline_ms, long *status,
 
 const struct http_ops upstream_http_ops = { upstream_get };
 
+static size_t
+collect_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf	*b = arg;
+
+	/* Headers are small; a provider sending megabytes of them is cut. */
+	if (b->len + size * n > UPSTREAM_MAX_BODY)
+		return 0;
+	buf_append(b, p, size * n);
+	return size * n;
+}
+
+enum wh_status
+upstream_get_with_headers(struct upstream *u, const char *url,
+    int64_t deadline_ms, long *status, struct buf *body, struct buf *headers)
+{
+	curl_easy_setopt(handle(u), CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(u->h, CURLOPT_HEADERFUNCTION, collect_header);
+	curl_easy_setopt(u->h, CURLOPT_HEADERDATA, headers);
+	return perform(u, url, deadline_ms, status, body);
+}
+
 enum wh_status
 upstream_post(struct upstream *u, const char *url, const char *const *headers,
     const char *body, size_t len, int64_t deadline_ms, long *status,

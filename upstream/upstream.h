@@ -21,6 +21,11 @@ const char	*upstream_url_error(const char *url);
 struct upstream	*upstream_new(void);
 void		 upstream_free(struct upstream *);
 
+/* GETs url; the answer's header lines ("Name: value\r\n") go to headers. */
+enum wh_status	 upstream_get_with_headers(struct upstream *, const char *url,
+		    int64_t deadline_ms, long *status, struct buf *body,
+		    struct buf *headers);
+
 /* POSTs a JSON body with extra "Name: value" headers (NULL-terminated). */
 enum wh_status	 upstream_post(struct upstream *, const char *url,
 		    const char *const *headers, const char *body, size_t len,

@@ -400,6 +400,19 @@ test_bad_values(void **state)
 		{ "pool", "max_worker_memory", "256MB" },
 		{ "log", "level", "loud" },
 		{ "log", "level", "" },
+		{ "auth", "header_name", "Authorization" },
+		{ "auth", "header_name", "authorization" },
+		{ "auth", "header_name", "X Secret" },
+		{ "auth", "header_name", "X_Secret:" },
+		{ "auth", "id_token_audience", "hooks.example.com/webhook" },
+		{ "auth", "id_token_audience", "https://a.example/x,,https://b/" },
+		{ "auth", "id_token_audience", "https://a.example/x," },
+		{ "auth", "id_token_email", "service-1" },
+		{ "auth", "id_token_email", "a@b@c" },
+		{ "auth", "id_token_email", "a@b.c, ,d@e.f" },
+		{ "auth", "id_token_jwks_url", "www.googleapis.com/oauth2/v3/certs" },
+		{ "auth", "client_cert", "yes" },
+		{ "auth", "client_cert", "required" },
 	};
 	struct config	 cfg;
 	char		 text[512], err[512], *path;
@@ -510,6 +523,16 @@ test_whole_file(void **state)
 		{ "[pool]\nmax_body = 64MiB\nmax_worker_memory = 128MiB\n",
 		    "max_body" },
 		{ "[booking]\nforward_retry_base = 10m\n", "forward_retry_base" },
+		{ "[auth]\nbasic_user = agent\n", "basic_password_file" },
+		{ "[auth]\nheader_name = X-Webhook-Secret\n", "header_value_file" },
+		{ "[auth]\nid_token_audience = https://h.example/webhook\n",
+		    "id_token_email" },
+		{ "[auth]\nid_token_email = a@b.example\n", "id_token_audience" },
+		{ "[auth]\nid_token_audience = https://h.example/webhook\n"
+		    "id_token_email = a@b.example\n"
+		    "id_token_jwks_url = http://keys.example.com/certs\n",
+		    "id_token_jwks_url" },
+		{ "[auth]\nclient_cert_dn = CN=agent\n", "client_cert" },
 	};
 	struct config	 cfg;
 	char		 err[512], *path;
@@ -560,6 +583,51 @@ test_secret_files(void **state)
 	assert_err(err, path, 2, "forward_token_file");
 	config_free(&cfg);
 	remove_tmp(path);
+}
+
+static void
+test_auth_keys(void **state)
+{
+	struct config	 cfg;
+	char		 text[1024], err[512], *pw, *hv;
+
+	pw = write_tmp("pa:ss word\n");
+	hv = write_tmp("hdr-secret\n");
+	snprintf(text, sizeof(text), "[auth]\nbasic_user = agent\n"
+	    "basic_password_file = %s\nheader_name = X-Webhook-Secret\n"
+	    "header_value_file = %s\n"
+	    "id_token_audience = https://a.example/webhook, "
+	    "https://b.example/webhook\n"
+	    "id_token_email = s-1@gcp-sa-dialogflow.iam.gserviceaccount.com\n"
+	    "id_token_jwks_url = http://127.0.0.1:8999/certs\n"
+	    "client_cert = require\nclient_cert_dn = CN=agent,O=Example\n",
+	    pw, hv);
+	if (load_text(text, &cfg, err, sizeof(err), NULL) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.basic_user, "agent");
+	assert_string_equal(cfg.basic_password, "pa:ss word");
+	assert_string_equal(cfg.header_name, "X-Webhook-Secret");
+	assert_string_equal(cfg.header_value, "hdr-secret");
+	assert_string_equal(cfg.id_token_audience[0], "https://a.example/webhook");
+	assert_string_equal(cfg.id_token_audience[1], "https://b.example/webhook");
+	assert_null(cfg.id_token_audience[2]);
+	assert_string_equal(cfg.id_token_email[0],
+	    "s-1@gcp-sa-dialogflow.iam.gserviceaccount.com");
+	assert_null(cfg.id_token_email[1]);
+	assert_string_equal(cfg.id_token_jwks_url, "http://127.0.0.1:8999/certs");
+	assert_true(cfg.client_cert);
+	assert_string_equal(cfg.client_cert_dn, "CN=agent,O=Example");
+	config_free(&cfg);
+	/* Defaults: Google's keys, no certificate. */
+	if (load_text("[auth]\n", &cfg, err, sizeof(err), NULL) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.id_token_jwks_url,
+	    "https://www.googleapis.com/oauth2/v3/certs");
+	assert_false(cfg.client_cert);
+	assert_null(cfg.id_token_audience);
+	config_free(&cfg);
+	remove_tmp(pw);
+	remove_tmp(hv);
 }
 
 /* systemd LoadCredential=: relative names and absent keys. */
@@ -767,6 +835,7 @@ main(void)
 		cmocka_unit_test(test_good_strings),
 		cmocka_unit_test(test_whole_file),
 		cmocka_unit_test(test_secret_files),
+		cmocka_unit_test(test_auth_keys),
 		cmocka_unit_test(test_credentials_directory),
 		cmocka_unit_test(test_missing_file_and_syntax),
 		cmocka_unit_test(test_parse_duration),
