@@ -13,7 +13,8 @@ test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang libfcgi
 	libclang-rt-14-dev"
 
 bench_pkgs="wrk lighttpd nginx-light libfcgi-dev postgresql-15 postgresql-client-15
-	python3-fastapi uvicorn python3-uvloop python3-httptools python3-psycopg"
+	python3-fastapi uvicorn python3-uvloop python3-httptools python3-psycopg
+	python3-jwt python3-cryptography"
 
 case "${1:-all}" in
 build) want=$build_pkgs ;;
