@@ -36,6 +36,7 @@ struct config {
 	char		*healthz_path;
 	char		*status_path;
 	char		*metrics_path;
+	char		**allow;	/* TCP peers allowed: "10.0.0.0/8"... */
 
 	/* [database] */
 	char		*conninfo;
