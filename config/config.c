@@ -38,6 +38,7 @@ enum cf_type {
 	CF_CIDR_LIST,		/* comma-separated address ranges: char ** */
 	CF_HEADER,		/* an HTTP header name */
 	CF_REQUIRE,		/* off | require: bool */
+	CF_STATEMENTS,		/* prepared | unnamed: bool "unnamed" */
 };
 
 struct cf_key {
@@ -86,6 +87,8 @@ static const struct cf_key keys[] = {
 	    "postgresql:///cxhook?host=/run/postgresql", 0, 0, 0, NULL },
 	{ "database", "connect_timeout", CF_DURATION, OFF(connect_timeout_ms),
 	    "2s", 1000, 30000, 0, NULL },
+	{ "database", "statements", CF_STATEMENTS, OFF(unnamed_statements),
+	    "prepared", 0, 0, 0, NULL },
 	{ "auth", "bearer_token_file", CF_SECRET_FILE, OFF(bearer_token),
 	    NULL, 0, 0, 0, "bearer-token" },
 	{ "auth", "basic_user", CF_STR, OFF(basic_user), NULL, 0, 0, 0, NULL },
@@ -499,6 +502,11 @@ set_value(struct config *cfg, const struct cf_key *k, const char *v)
 		if (strcmp(v, "off") != 0 && strcmp(v, "require") != 0)
 			return "expected off or require";
 		*(bool *)(void *)base = strcmp(v, "require") == 0;
+		return NULL;
+	case CF_STATEMENTS:
+		if (strcmp(v, "prepared") != 0 && strcmp(v, "unnamed") != 0)
+			return "expected prepared or unnamed";
+		*(bool *)(void *)base = strcmp(v, "unnamed") == 0;
 		return NULL;
 	}
 	return "unknown type";

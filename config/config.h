@@ -41,6 +41,7 @@ struct config {
 	/* [database] */
 	char		*conninfo;
 	int64_t		 connect_timeout_ms;
+	bool		 unnamed_statements;	/* statements = unnamed */
 
 	/* [auth] (auth/auth.h): each NULL turns its mode off */
 	char		*bearer_token;

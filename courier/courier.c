@@ -170,6 +170,8 @@ courier_run(const struct config *cfg, int master_pid)
 
 	u = upstream_new();
 	db = db_open(cfg->conninfo, cfg->connect_timeout_ms, DB_COURIER);
+	if (cfg->unnamed_statements)
+		db_use_unnamed(db);
 	/* Not the URL: it may hold credentials. */
 	log_info("outbox: forwarding bookings");
 	while (!stop_requested) {

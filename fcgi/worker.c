@@ -526,6 +526,8 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 		fatalx("FCGX_Init failed");
 	conn_opts_init(&conn, listen_fd, cfg, &shared->sb->conns_refused);
 	db = db_open(cfg->conninfo, cfg->connect_timeout_ms, DB_WORKER);
+	if (cfg->unnamed_statements)
+		db_use_unnamed(db);
 	db_warm(db, now_ms() + cfg->connect_timeout_ms);
 
 	memset(&app, 0, sizeof(app));

@@ -9,7 +9,7 @@ set -eu
 build_pkgs="gcc make pkg-config dpkg-dev patch libjson-c-dev libpq-dev libicu-dev
 	libcurl4-openssl-dev libinih-dev libsystemd-dev libcmocka-dev"
 run_pkgs="postgresql-15 postgresql-client-15 lighttpd libfcgi-bin curl"
-test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang libfcgi-dev
+test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang libfcgi-dev pgbouncer
 	libclang-rt-14-dev"
 
 bench_pkgs="wrk lighttpd nginx-light libfcgi-dev postgresql-15 postgresql-client-15

@@ -400,6 +400,8 @@ test_bad_values(void **state)
 		{ "pool", "max_worker_memory", "256MB" },
 		{ "log", "level", "loud" },
 		{ "log", "level", "" },
+		{ "database", "statements", "named" },
+		{ "database", "statements", "" },
 		{ "pool", "allow", "10.1.2.3/8" },
 		{ "pool", "allow", "127.0.0.1,,10.0.0.0/8" },
 		{ "pool", "allow", "web1.example.com" },
