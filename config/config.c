@@ -123,6 +123,8 @@ static const struct cf_key keys[] = {
 	    OFF(forward_retry_base_ms), "1s", 10, 3600000, 0, NULL },
 	{ "booking", "forward_retry_max", CF_DURATION, OFF(forward_retry_max_ms),
 	    "5m", 10, 86400000, 0, NULL },
+	{ "booking", "forward_lease", CF_DURATION, OFF(forward_lease_ms),
+	    "60s", 2000, 3600000, 0, NULL },
 	{ "handoff", "sentiment_below", CF_DOUBLE, OFF(sentiment_below), NULL,
 	    -1, 1, OFF(has_sentiment_below), NULL },
 	{ "log", "level", CF_LEVEL, OFF(log_level), "info", 0, 0, 0, NULL },

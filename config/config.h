@@ -66,6 +66,7 @@ struct config {
 	char		*booking_timezone;	/* IANA name, e.g. Europe/London */
 	int64_t		 forward_retry_base_ms;	/* first back-off */
 	int64_t		 forward_retry_max_ms;	/* longest back-off */
+	int64_t		 forward_lease_ms;	/* a claimed row is ours */
 
 	/* [handoff] */
 	double		 sentiment_below;

@@ -7,12 +7,16 @@ changes of one booking in order."""
 
 import collections
 import concurrent.futures
+import os
+import signal
 import threading
+import time
 import uuid
 
 import pytest
 
-from conftest import psql_rows, session_params, start_own_pool, texts_of
+from conftest import (fcgi_request, psql_rows, session_params, start_own_pool, texts_of,
+                      wait_until)
 from stubs import SchedulingStub
 from test_booking import ask, book, booking_req, create_req, free_day, request_key
 
@@ -32,6 +36,7 @@ timezone = UTC
 forward_url = {stub.url}
 forward_retry_base = 100ms
 forward_retry_max = 1s
+forward_lease = 3s
 """))
         yield pools, stub
     finally:
@@ -134,3 +139,36 @@ def test_two_couriers_deliver_each_row_once_in_order(database, cluster):
     pending = psql_rows(database, "SELECT count(*) FROM booking_outbox WHERE "
                                   f"delivered_at IS NULL AND confirmation_id IN ({ids})")
     assert pending == [("0",)], pending
+
+
+def courier_pid(pool):
+    """The master's child that is not a worker of /status."""
+    workers = {w["pid"] for w in fcgi_request(pool.target, "GET", "/status").json()["workers"]}
+    others = [pid for pid in pool.workers() if pid not in workers]
+    assert len(others) == 1, (others, workers)
+    return others[0]
+
+
+def test_courier_killed_mid_delivery(database, cluster):
+    """Both couriers are SIGKILLed while the receiver holds the first POST
+    of a row: the row is delivered again after the lease (3 s here), by a
+    courier the masters started anew, with the same Idempotency-Key."""
+    pools, stub = cluster
+    stub.reset(delay=2.0)
+    _, cid, _ = book(pools[0], database, "massage", 11, 0)
+    key = f"{cid}:confirmed"
+    assert stub.wait_for(lambda posts: any(p["headers"].get("idempotency-key") == key
+                                           for p in posts), 10), stub.received()
+    first = stub.received(key)[0]["time"]
+    old = [courier_pid(p) for p in pools]
+    for pid in old:
+        os.kill(pid, signal.SIGKILL)
+    stub.set_delay(0)
+    assert wait_until(lambda: psql_rows(database, "SELECT delivered_at IS NOT NULL FROM "
+                                                  f"booking_outbox WHERE idempotency_key = "
+                                                  f"'{key}'") == [("t",)], 15)
+    posts = stub.received(key)
+    assert len(posts) == 2, [p["headers"].get("idempotency-key") for p in posts]
+    # Not before the killed courier's lease was over.
+    assert posts[1]["time"] - first >= 3.0 - 1.0 - 0.2, posts[1]["time"] - first
+    assert all(courier_pid(p) not in old for p in pools)
