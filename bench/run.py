@@ -13,6 +13,9 @@ measured this way less so.
 
 Targets:
   cxhook    build/cxhook serve, the balance request through the whole pipeline
+  cxhook-idtoken
+            the same with [auth] checking a Google-style ID token on every
+            request (RS256, keys from a JWKS served on 127.0.0.1)
   bare      bench/yardstick/fcgi_balance -m db: libfcgi + json-c + libpq,
             nothing else (Debian's libfcgi, its defaults)
   fastapi   bench/peers/fastapi_app.py under uvicorn (Debian's packages),
@@ -25,7 +28,7 @@ stopped and removed at the end, whatever happens.
 
 Environment: DURATION=10 (seconds per window), PASSES=2, ACCOUNTS=100000,
 TRANSACTIONS=1000000, FRONTS="lighttpd nginx", WORKERS="2 4", CONNS="16 64",
-TARGETS="cxhook bare fastapi", REQUESTS="balance", CEILING=1 (the weather /
+TARGETS="cxhook cxhook-idtoken bare fastapi", REQUESTS="balance", CEILING=1 (the weather /
 fixed cells), DATASETS="ACCOUNTS:TRANSACTIONS" (several sizes, each in a
 PostgreSQL of its own, measured side by side within each cell; the first is
 the reference for the "large / small" lines).
@@ -70,7 +73,7 @@ TRANSACTIONS = int(os.environ.get("TRANSACTIONS", "1000000"))
 FRONTS = env_list("FRONTS", "lighttpd nginx")
 WORKERS = [int(w) for w in env_list("WORKERS", "2 4")]
 CONNS = [int(c) for c in env_list("CONNS", "16 64")]
-TARGETS = env_list("TARGETS", "cxhook bare fastapi")
+TARGETS = env_list("TARGETS", "cxhook cxhook-idtoken bare fastapi")
 REQUESTS = env_list("REQUESTS", "balance")
 DATASETS = [tuple(int(n) for n in d.split(":"))
             for d in env_list("DATASETS", f"{ACCOUNTS}:{TRANSACTIONS}")]
@@ -231,10 +234,14 @@ class Database:
 # Targets: each serves /webhook behind a web server and starts in a session
 # of its own, so that its processes can be told from the rest.
 
-def write_pool_conf(path, sock, conninfo, workers, weather_url=None, key_file=None):
+def write_pool_conf(path, sock, conninfo, workers, weather_url=None, key_file=None,
+                    jwks_url=None):
     extra = ""
     if weather_url:
         extra = f"\n[weather]\nurl = {weather_url}\napi_key_file = {key_file}\ncache_ttl = 1h\n"
+    if jwks_url:
+        extra += (f"\n[auth]\nid_token_audience = {ID_AUDIENCE}\nid_token_email = {ID_EMAIL}\n"
+                  f"id_token_jwks_url = {jwks_url}\n")
     path.write_text(f"""[pool]
 listen = unix:{sock}
 socket_mode = 0666
@@ -252,16 +259,17 @@ level = warn
 class Target:
     """kind: cxhook, bare, fastapi, fixed (bare -m fixed), cxhook-weather."""
 
-    def __init__(self, kind, tmp, db, workers, weather=None):
+    def __init__(self, kind, tmp, db, workers, weather=None, idtoken=None):
         self.kind = kind
         self.dir = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=tmp))
         self.dir.chmod(0o755)
         self.sock = self.dir / "fcgi.sock"
         self.port = None
         log = self.dir / "target.log"
-        if kind in ("cxhook", "cxhook-weather"):
+        if kind in ("cxhook", "cxhook-weather", "cxhook-idtoken"):
             conf = write_pool_conf(self.dir / "cxhook.conf", self.sock, db.conninfo, workers,
-                                   *(weather or (None, None)))
+                                   *(weather or (None, None)),
+                                   jwks_url=idtoken.url if kind == "cxhook-idtoken" else None)
             self.proc = spawn([CXHOOK, "serve", "-c", conf], log)
         elif kind in ("bare", "fixed"):
             mode = "db" if kind == "bare" else "fixed"
@@ -340,18 +348,21 @@ FRONT = {"lighttpd": lighttpd_conf, "nginx": nginx_conf}
 # --------------------------------------------------------------------------
 # One measurement.
 
-def post(url, body, timeout=5):
+def post(url, body, timeout=5, auth=None):
     import urllib.request
-    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if auth:
+        headers["Authorization"] = auth
+    req = urllib.request.Request(url, body, headers)
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return r.status, r.read()
 
 
-def wait_ready(url, body, expect, tries=200):
+def wait_ready(url, body, expect, tries=200, auth=None):
     last = None
     for _ in range(tries):
         try:
-            status, data = post(url, body)
+            status, data = post(url, body, auth=auth)
             if status == 200 and expect in data:
                 return
             last = (status, data[:200])
@@ -361,8 +372,8 @@ def wait_ready(url, body, expect, tries=200):
     raise RuntimeError(f"{url} never answered as expected: {last!r}")
 
 
-def wrk(url, body_file, conns, seconds):
-    env = dict(os.environ, BENCH_BODY=str(body_file))
+def wrk(url, body_file, conns, seconds, auth=None):
+    env = dict(os.environ, BENCH_BODY=str(body_file), BENCH_AUTH=auth or "")
     out = subprocess.run(["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s",
                           "-s", BENCH / "post.lua", url], env=env, capture_output=True,
                          text=True, check=True).stdout
@@ -372,8 +383,8 @@ def wrk(url, body_file, conns, seconds):
     return json.loads(m.group(1))
 
 
-def measure(tmp, db, front, kind, workers, conns, request, weather=None):
-    target = Target(kind, tmp, db, workers, weather)
+def measure(tmp, db, front, kind, workers, conns, request, weather=None, idtoken=None):
+    target = Target(kind, tmp, db, workers, weather, idtoken)
     port = free_port()
     web = spawn(FRONT[front](target.dir / front, port, target), target.dir / f"{front}.out")
     url = f"http://127.0.0.1:{port}/webhook"
@@ -381,14 +392,15 @@ def measure(tmp, db, front, kind, workers, conns, request, weather=None):
     body = body_file.read_bytes()
     expect = EXPECT[request if kind.startswith("cxhook") else
                     ("fixed" if kind == "fixed" else "balance-bare")]
+    auth = f"Bearer {idtoken.token()}" if kind == "cxhook-idtoken" else None
     try:
-        wait_ready(url, body, expect)
-        wrk(url, body_file, conns, 2)  # warm-up: connections, caches, plans
+        wait_ready(url, body, expect, auth=auth)
+        wrk(url, body_file, conns, 2, auth)  # warm-up: connections, caches, plans
         sids = (os.getsid(target.proc.pid), os.getsid(web.pid))
         pss = PeakPss(sids)
         pss.start()
         before = cpu_split(snapshot(), *sids)
-        w = wrk(url, body_file, conns, DURATION)
+        w = wrk(url, body_file, conns, DURATION, auth)
         after = cpu_split(snapshot(), *sids)
         pss.done.set()
         pss.join()
@@ -430,6 +442,54 @@ def weather_stub(tmp):
 
 
 # --------------------------------------------------------------------------
+# ID tokens for the cxhook-idtoken target: an RSA key made here, its JWKS
+# served on 127.0.0.1, and tokens as Dialogflow's service agent would carry.
+
+ID_AUDIENCE = "https://bench.example/webhook"
+ID_EMAIL = "service-1@gcp-sa-dialogflow.iam.gserviceaccount.com"
+
+
+class IdTokens:
+    def __init__(self):
+        import base64
+        import http.server
+        from cryptography.hazmat.primitives.asymmetric import rsa
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pub = self.key.public_key().public_numbers()
+
+        def b64(n):
+            raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+            return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+        doc = json.dumps({"keys": [{"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "bench",
+                                    "n": b64(pub.n), "e": b64(pub.e)}]}).encode()
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Cache-Control", "public, max-age=21600")
+                self.send_header("Content-Length", str(len(doc)))
+                self.end_headers()
+                self.wfile.write(doc)
+
+            def log_message(self, *a):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{srv.server_address[1]}/oauth2/v3/certs"
+
+    def token(self):
+        import jwt
+        now = int(time.time())
+        return jwt.encode({"iss": "https://accounts.google.com", "aud": ID_AUDIENCE,
+                           "email": ID_EMAIL, "email_verified": True, "sub": "1", "azp": "1",
+                           "iat": now, "exp": now + 3600}, self.key, algorithm="RS256",
+                          headers={"kid": "bench"})
+
+
+# --------------------------------------------------------------------------
 
 def fmt_row(name, r):
     return (f"  {name:<16}{r['rps']:>10.0f}{r['p50']:>8.2f}{r['p99']:>8.2f}{r['pss_mib']:>9.1f}"
@@ -456,6 +516,7 @@ def main():
         dbs.append(db)
     db = dbs[0]  # the ceiling cells read no data
     weather = weather_stub(tmp) if CEILING else None
+    idtoken = IdTokens() if "cxhook-idtoken" in TARGETS else None
 
     say(f"{PASSES} passes x {len(FRONTS)} fronts x {len(WORKERS)} worker counts x "
         f"{len(CONNS)} connection counts x {len(dbs)} data sets x {TARGETS}, {DURATION}s each")
@@ -472,9 +533,10 @@ def main():
                                   f"{', ' + d.name if len(dbs) > 1 else ''}", flush=True)
                             print(HEADER, flush=True)
                             for kind in TARGETS:
-                                if request != "balance" and kind != "cxhook":
+                                if request != "balance" and not kind.startswith("cxhook"):
                                     continue  # the peers answer the balance only
-                                r = measure(tmp, d, front, kind, workers, conns, request)
+                                r = measure(tmp, d, front, kind, workers, conns, request,
+                                            idtoken=idtoken)
                                 results[(p, cell, d.name, kind)] = r
                                 print(fmt_row(kind, r), flush=True)
                             ratios(results, p, cell, d.name)
@@ -503,6 +565,10 @@ def ratios(results, p, cell, data):
         print(f"  cxhook / {other}: {me['rps'] / o['rps']:.2f}x req/s, "
               f"p99 {me['p99'] / o['p99']:.2f}x, pool CPU {me['us_pool'] / o['us_pool']:.2f}x, "
               f"PSS {me['pss_mib'] - o['pss_mib']:+.1f} MiB", flush=True)
+    idt = results.get((p, cell, data, "cxhook-idtoken"))
+    if idt:
+        print(f"  ID tokens on / off: {idt['rps'] / me['rps']:.2f}x req/s, "
+              f"pool CPU {idt['us_pool'] - me['us_pool']:+.1f} µs per request", flush=True)
 
 
 def growth(results, p, cell, dbs):

@@ -17,6 +17,7 @@
 #include <ini.h>
 
 #include "config/config.h"
+#include "lib/cidr.h"
 #include "lib/xalloc.h"
 
 enum cf_type {
@@ -34,8 +35,10 @@ enum cf_type {
 	CF_TZ,			/* an IANA time zone name */
 	CF_URL_LIST,		/* comma-separated URLs: char ** */
 	CF_EMAIL_LIST,		/* comma-separated addresses: char ** */
+	CF_CIDR_LIST,		/* comma-separated address ranges: char ** */
 	CF_HEADER,		/* an HTTP header name */
 	CF_REQUIRE,		/* off | require: bool */
+	CF_STATEMENTS,		/* prepared | unnamed: bool "unnamed" */
 };
 
 struct cf_key {
@@ -79,10 +82,13 @@ static const struct cf_key keys[] = {
 	    NULL },
 	{ "pool", "metrics_path", CF_PATH, OFF(metrics_path), "/metrics", 0, 0,
 	    0, NULL },
+	{ "pool", "allow", CF_CIDR_LIST, OFF(allow), NULL, 0, 0, 0, NULL },
 	{ "database", "conninfo", CF_STR, OFF(conninfo),
 	    "postgresql:///cxhook?host=/run/postgresql", 0, 0, 0, NULL },
 	{ "database", "connect_timeout", CF_DURATION, OFF(connect_timeout_ms),
 	    "2s", 1000, 30000, 0, NULL },
+	{ "database", "statements", CF_STATEMENTS, OFF(unnamed_statements),
+	    "prepared", 0, 0, 0, NULL },
 	{ "auth", "bearer_token_file", CF_SECRET_FILE, OFF(bearer_token),
 	    NULL, 0, 0, 0, "bearer-token" },
 	{ "auth", "basic_user", CF_STR, OFF(basic_user), NULL, 0, 0, 0, NULL },
@@ -117,6 +123,8 @@ static const struct cf_key keys[] = {
 	    OFF(forward_retry_base_ms), "1s", 10, 3600000, 0, NULL },
 	{ "booking", "forward_retry_max", CF_DURATION, OFF(forward_retry_max_ms),
 	    "5m", 10, 86400000, 0, NULL },
+	{ "booking", "forward_lease", CF_DURATION, OFF(forward_lease_ms),
+	    "60s", 2000, 3600000, 0, NULL },
 	{ "handoff", "sentiment_below", CF_DOUBLE, OFF(sentiment_below), NULL,
 	    -1, 1, OFF(has_sentiment_below), NULL },
 	{ "log", "level", CF_LEVEL, OFF(log_level), "info", 0, 0, 0, NULL },
@@ -359,8 +367,9 @@ free_list(char **list)
 static const char *
 parse_list(const char *v, enum cf_type type, char ***out)
 {
-	char	**list = NULL, *item;
-	size_t	  n = 0, len;
+	char		**list = NULL, *item;
+	struct cidr	  range;
+	size_t		  n = 0, len;
 
 	for (;;) {
 		v += strspn(v, " \t");
@@ -379,6 +388,11 @@ parse_list(const char *v, enum cf_type type, char ***out)
 		if (type == CF_URL_LIST && !is_url(item)) {
 			free_list(list);
 			return "expected http:// or https:// URLs";
+		}
+		if (type == CF_CIDR_LIST && cidr_parse(item, &range) == -1) {
+			free_list(list);
+			return "expected addresses or ranges such as 127.0.0.1, "
+			    "10.0.0.0/8, ::1";
 		}
 		if (type == CF_EMAIL_LIST && (strchr(item, '@') == NULL ||
 		    strchr(item, '@') != strrchr(item, '@'))) {
@@ -484,11 +498,17 @@ set_value(struct config *cfg, const struct cf_key *k, const char *v)
 		return NULL;
 	case CF_URL_LIST:
 	case CF_EMAIL_LIST:
+	case CF_CIDR_LIST:
 		return parse_list(v, k->type, (char ***)(void *)base);
 	case CF_REQUIRE:
 		if (strcmp(v, "off") != 0 && strcmp(v, "require") != 0)
 			return "expected off or require";
 		*(bool *)(void *)base = strcmp(v, "require") == 0;
+		return NULL;
+	case CF_STATEMENTS:
+		if (strcmp(v, "prepared") != 0 && strcmp(v, "unnamed") != 0)
+			return "expected prepared or unnamed";
+		*(bool *)(void *)base = strcmp(v, "unnamed") == 0;
 		return NULL;
 	}
 	return "unknown type";
@@ -677,6 +697,9 @@ check_whole(const struct config *cfg)
 		return "[pool] max_body must be at most a quarter of "
 		    "max_worker_memory (a body is parsed into several times "
 		    "its size)";
+	if (cfg->allow != NULL && strncmp(cfg->listen, "unix:", 5) == 0)
+		return "[pool] allow is for a TCP listen address (a unix "
+		    "socket is guarded by its file mode)";
 	if (cfg->forward_retry_base_ms > cfg->forward_retry_max_ms)
 		return "[booking] forward_retry_base must not exceed "
 		    "forward_retry_max";
@@ -739,6 +762,7 @@ config_free(struct config *cfg)
 			break;
 		case CF_URL_LIST:
 		case CF_EMAIL_LIST:
+		case CF_CIDR_LIST:
 			free_list(*(char ***)(void *)((char *)cfg +
 			    keys[i].offset));
 			break;

@@ -36,10 +36,12 @@ struct config {
 	char		*healthz_path;
 	char		*status_path;
 	char		*metrics_path;
+	char		**allow;	/* TCP peers allowed: "10.0.0.0/8"... */
 
 	/* [database] */
 	char		*conninfo;
 	int64_t		 connect_timeout_ms;
+	bool		 unnamed_statements;	/* statements = unnamed */
 
 	/* [auth] (auth/auth.h): each NULL turns its mode off */
 	char		*bearer_token;
@@ -64,6 +66,7 @@ struct config {
 	char		*booking_timezone;	/* IANA name, e.g. Europe/London */
 	int64_t		 forward_retry_base_ms;	/* first back-off */
 	int64_t		 forward_retry_max_ms;	/* longest back-off */
+	int64_t		 forward_lease_ms;	/* a claimed row is ours */
 
 	/* [handoff] */
 	double		 sentiment_below;

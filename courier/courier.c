@@ -38,9 +38,14 @@
 #include "lib/log.h"
 #include "upstream/upstream.h"
 
-/* Rows claimed at once, and how long (seconds) a claimed row is ours. */
+/*
+ * Rows claimed at once.  A claim is a lease of [booking] forward_lease:
+ * every POST of the batch must be over LEASE_MARGIN_MS before it ends, so
+ * that another courier taking the row up after the lease never delivers
+ * it beside us; rows left when the time is up wait for the next claim.
+ */
 #define BATCH		"10"
-#define LEASE_S		"60"
+#define LEASE_MARGIN_MS	1000
 #define POST_TIMEOUT_MS	10000
 #define STMT_MS		10000
 #define IDLE_POLL_MS	1000
@@ -85,7 +90,7 @@ mark(struct db *db, const char *id, bool delivered, const char *why,
 
 static void
 deliver_one(struct db *db, struct upstream *u, const struct config *cfg,
-    const struct db_rows *rows, int i)
+    const struct db_rows *rows, int i, int64_t until)
 {
 	char		 key[256], auth[4096], why[128];
 	const char	*headers[3] = { key, NULL, NULL };
@@ -104,7 +109,8 @@ deliver_one(struct db *db, struct upstream *u, const struct config *cfg,
 	}
 	buf_init(&resp);
 	st = upstream_post(u, cfg->booking_forward_url, headers, payload,
-	    strlen(payload), now_ms() + POST_TIMEOUT_MS, &status, &resp);
+	    strlen(payload), now_ms() + POST_TIMEOUT_MS < until ?
+	    now_ms() + POST_TIMEOUT_MS : until, &status, &resp);
 	if (st == WH_OK && status >= 200 && status < 300) {
 		mark(db, id, true, NULL, cfg, 0);
 		/* The row's id, never its key: that holds a confirmation id. */
@@ -127,16 +133,23 @@ deliver_one(struct db *db, struct upstream *u, const struct config *cfg,
 static int
 deliver_batch(struct db *db, struct upstream *u, const struct config *cfg)
 {
-	static const char *const params[2] = { LEASE_S, BATCH };
+	const char	*params[2];
+	char		 lease[32];
 	struct db_rows	 rows;
+	int64_t		 until = now_ms() + cfg->forward_lease_ms -
+			    LEASE_MARGIN_MS;
 	int		 i, n;
 
+	snprintf(lease, sizeof(lease), "%.3f",
+	    (double)cfg->forward_lease_ms / 1000.0);
+	params[0] = lease;
+	params[1] = BATCH;
 	if (db_run(db, DB_OUTBOX_CLAIM, params, 2, &rows,
 	    now_ms() + STMT_MS) != WH_OK)
 		return -1;
 	n = rows.nrows;
-	for (i = 0; i < n && !stop_requested; i++)
-		deliver_one(db, u, cfg, &rows, i);
+	for (i = 0; i < n && !stop_requested && now_ms() < until; i++)
+		deliver_one(db, u, cfg, &rows, i, until);
 	db_rows_clear(&rows);
 	return n;
 }
@@ -170,6 +183,8 @@ courier_run(const struct config *cfg, int master_pid)
 
 	u = upstream_new();
 	db = db_open(cfg->conninfo, cfg->connect_timeout_ms, DB_COURIER);
+	if (cfg->unnamed_statements)
+		db_use_unnamed(db);
 	/* Not the URL: it may hold credentials. */
 	log_info("outbox: forwarding bookings");
 	while (!stop_requested) {

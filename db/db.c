@@ -77,8 +77,29 @@ struct db {
 	const struct user	*user;
 	bool			 connected;	/* ever: see reconnect */
 	bool			 prepared[DB_ALL_STMTS];	/* on this conn */
+	bool			 unnamed;	/* no named statements */
 	pid_t			 canceller;	/* a child sending a cancel */
 };
+
+/*
+ * Whether statement s is prepared once per connection under its name:
+ * not behind a transaction-pooling PgBouncer ([database] statements =
+ * unnamed), where the next transaction may run on another server
+ * connection that never saw the PREPARE.  There each statement goes with
+ * its text in the extended protocol (PQsendQueryParams: the unnamed
+ * statement, parsed each time), which PgBouncer passes through.
+ */
+static bool
+named(const struct db *db, int s)
+{
+	return db_stmts[s].how == DB_PREPARED && !db->unnamed;
+}
+
+void
+db_use_unnamed(struct db *db)
+{
+	db->unnamed = true;
+}
 
 /*
  * Copies in to out with every double-quoted part replaced by "...", and
@@ -478,7 +499,7 @@ send_stmt(struct db *db, int s, const char *const *params)
 	const struct db_sql	*q = &db_stmts[s];
 	char			 name[32];
 
-	if (q->how != DB_PREPARED)
+	if (!named(db, s))
 		return PQsendQueryParams(db->conn, q->text, q->nparams, NULL,
 		    params, NULL, NULL, 0) ? 0 : -1;
 	stmt_name(s, name, sizeof(name));
@@ -562,7 +583,7 @@ set_up(struct db *db, int64_t deadline_ms)
 	}
 	for (s = 0; s < DB_ALL_STMTS && db->user->prepare_early; s++) {
 		q = &db_stmts[s];
-		if ((q->users & db->user->who) && q->how == DB_PREPARED &&
+		if ((q->users & db->user->who) && named(db, s) &&
 		    prepare(db, s, deadline_ms, &timed_out) == -1)
 			goto fail;
 	}
@@ -632,7 +653,7 @@ exec_once(struct db *db, int s, const char *const *params,
 	*retry = false;
 	if ((st = ready(db, deadline_ms)) != WH_OK)
 		return st;
-	if (q->how == DB_PREPARED && !db->prepared[s] &&
+	if (named(db, s) && !db->prepared[s] &&
 	    prepare(db, s, deadline_ms, &timed_out) == -1) {
 		if (timed_out)
 			return WH_DEADLINE;

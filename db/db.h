@@ -39,6 +39,8 @@ int		 db_conninfo_check(const char *conninfo, char *err,
 struct db	*db_open(const char *conninfo, int64_t connect_timeout_ms,
 		    enum db_user who);
 void		 db_close(struct db *);
+/* [database] statements = unnamed: nothing is prepared by name. */
+void		 db_use_unnamed(struct db *);
 /*
  * Connects now, within connect_timeout and deadline_ms, and (workers,
  * courier) prepares every statement of its user, so that the first

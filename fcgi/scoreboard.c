@@ -220,12 +220,17 @@ sb_metrics(const struct scoreboard *sb, int64_t now, struct buf *b)
 	    "past the deadline.\n"
 	    "# TYPE cxhook_workers_killed_total counter\n"
 	    "cxhook_workers_killed_total %llu\n"
+	    "# HELP cxhook_connections_refused_total Connections closed at "
+	    "accept: the peer is not in [pool] allow.\n"
+	    "# TYPE cxhook_connections_refused_total counter\n"
+	    "cxhook_connections_refused_total %llu\n"
 	    "# HELP cxhook_uptime_seconds Seconds since the pool started.\n"
 	    "# TYPE cxhook_uptime_seconds gauge\n"
 	    "cxhook_uptime_seconds %lld\n",
 	    (double)LOAD(&sb->duration_us_total) / 1e6,
 	    (unsigned long long)LOAD(&sb->workers_respawned),
 	    (unsigned long long)LOAD(&sb->workers_killed),
+	    (unsigned long long)LOAD(&sb->conns_refused),
 	    (long long)((now / 1000 - sb->started_ms) / 1000));
 }
 

@@ -53,6 +53,7 @@ struct scoreboard {
 	uint64_t	duration_us_total;
 	uint64_t	workers_respawned;
 	uint64_t	workers_killed;		/* stuck past the deadline */
+	uint64_t	conns_refused;		/* peers not in [pool] allow */
 	/* [auth] decisions: by the mode that accepted, by mode and reason. */
 	uint64_t	auth_accepted[AUTH_MODES];
 	uint64_t	auth_refused[AUTH_MODES][AUTH_REASONS];

@@ -31,6 +31,8 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <netdb.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -49,7 +51,9 @@
 #include "fcgi/child.h"
 #include "fcgi/pool.h"
 #include "fcgi/scoreboard.h"
+#include "lib/cidr.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "request/http.h"
 #include "upstream/upstream.h"
 
@@ -261,23 +265,74 @@ fill_random(void *p, size_t n)
 #pragma weak FCGX_SetIoTimeout
 
 struct conn_opts {
-	int64_t	idle_ms;
-	bool	nonblocking;	/* libfcgi times reads and writes out */
-	bool	tcp;		/* TCP_NODELAY on each connection */
+	int64_t		 idle_ms;
+	bool		 nonblocking;	/* libfcgi times reads and writes out */
+	bool		 tcp;		/* TCP_NODELAY on each connection */
+	struct cidr	*allow;		/* [pool] allow; NULL: anyone */
+	size_t		 n_allow;
+	uint64_t	*refused;	/* in the scoreboard */
 };
 
 static void
-conn_opts_init(struct conn_opts *o, int listen_fd, int64_t idle_ms)
+allow_init(struct conn_opts *o, char **allow)
+{
+	size_t	n;
+
+	for (n = 0; allow != NULL && allow[n] != NULL; n++)
+		;
+	if (n == 0)
+		return;
+	if (!o->tcp) {
+		log_warnx("worker: [pool] allow applies to TCP only; the "
+		    "socket is not TCP");
+		return;
+	}
+	o->allow = xcalloc(n, sizeof(*o->allow));
+	for (o->n_allow = 0; o->n_allow < n; o->n_allow++)
+		/* config_load() checked every entry. */
+		if (cidr_parse(allow[o->n_allow], &o->allow[o->n_allow]) == -1)
+			fatalx("[pool] allow: bad entry");
+}
+
+static void
+conn_opts_init(struct conn_opts *o, int listen_fd, const struct config *cfg,
+    uint64_t *refused)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);
+	int64_t			idle_ms = cfg->idle_timeout_ms;
 
+	memset(o, 0, sizeof(*o));
+	o->refused = refused;
 	o->idle_ms = idle_ms;
 	o->nonblocking = FCGX_SetIoTimeout != NULL;
 	if (o->nonblocking)
 		FCGX_SetIoTimeout((int)idle_ms);
 	o->tcp = getsockname(listen_fd, (struct sockaddr *)&ss, &len) == 0 &&
 	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
+	allow_init(o, cfg->allow);
+}
+
+/*
+ * A peer [pool] allow does not name is closed before a byte is read, so
+ * nothing it sends reaches libfcgi (libfcgi's own FCGI_WEB_SERVER_ADDRS,
+ * IPv4 only and read from the environment, is the same idea).
+ */
+static bool
+peer_allowed(const struct conn_opts *o, const struct sockaddr_storage *ss)
+{
+	char	host[INET6_ADDRSTRLEN];
+
+	if (o->allow == NULL ||
+	    cidr_match(o->allow, o->n_allow, (const struct sockaddr *)ss))
+		return true;
+	__atomic_add_fetch(o->refused, 1, __ATOMIC_RELAXED);
+	if (getnameinfo((const struct sockaddr *)ss, sizeof(*ss), host,
+	    sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(host, sizeof(host), "?");
+	log_warnx("worker: a connection from %s refused: not in [pool] allow",
+	    host);
+	return false;
 }
 
 /*
@@ -288,12 +343,20 @@ conn_opts_init(struct conn_opts *o, int listen_fd, int64_t idle_ms)
 static int
 accept_conn(int listen_fd, const struct conn_opts *o)
 {
-	struct timeval	tv;
-	int		fd, one = 1;
+	struct sockaddr_storage	ss;
+	socklen_t		sslen = sizeof(ss);
+	struct timeval		tv;
+	int			fd, one = 1;
 
-	if ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC |
-	    (o->nonblocking ? SOCK_NONBLOCK : 0))) == -1)
+	if ((fd = accept4(listen_fd, o->allow != NULL ?
+	    (struct sockaddr *)&ss : NULL, o->allow != NULL ? &sslen : NULL,
+	    SOCK_CLOEXEC | (o->nonblocking ? SOCK_NONBLOCK : 0))) == -1)
 		return -1;
+	if (!peer_allowed(o, &ss)) {
+		close(fd);
+		errno = ECONNABORTED;	/* as a peer gone before we took it */
+		return -1;
+	}
 	tv.tv_sec = o->idle_ms / 1000;
 	tv.tv_usec = (o->idle_ms % 1000) * 1000;
 	if (!o->nonblocking &&
@@ -461,8 +524,10 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", linger, 1);
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
-	conn_opts_init(&conn, listen_fd, cfg->idle_timeout_ms);
+	conn_opts_init(&conn, listen_fd, cfg, &shared->sb->conns_refused);
 	db = db_open(cfg->conninfo, cfg->connect_timeout_ms, DB_WORKER);
+	if (cfg->unnamed_statements)
+		db_use_unnamed(db);
 	db_warm(db, now_ms() + cfg->connect_timeout_ms);
 
 	memset(&app, 0, sizeof(app));
@@ -526,6 +591,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	upstream_free(app.http);
 	auth_keys_free(app.auth_keys);
 	free(board.auth_header);
+	free(conn.allow);
 	db_close(db);
 	_exit(0);
 }

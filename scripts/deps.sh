@@ -12,11 +12,12 @@ run_pkgs="postgresql-15 postgresql-client-15 lighttpd libfcgi-bin curl"
 # TLS in the tests: apache2 ships mod_ssl and nginx-light its ssl module,
 # lighttpd's is a package of its own; python3-cryptography makes the test
 # keys, certificates and ID tokens.
-test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang libfcgi-dev
+test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang libfcgi-dev pgbouncer
 	libclang-rt-14-dev lighttpd-mod-openssl python3-cryptography"
 
 bench_pkgs="wrk lighttpd nginx-light libfcgi-dev postgresql-15 postgresql-client-15
-	python3-fastapi uvicorn python3-uvloop python3-httptools python3-psycopg"
+	python3-fastapi uvicorn python3-uvloop python3-httptools python3-psycopg
+	python3-jwt python3-cryptography"
 
 case "${1:-all}" in
 build) want=$build_pkgs ;;

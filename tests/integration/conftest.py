@@ -800,7 +800,7 @@ def _fcgi_len(n):
     return bytes([n]) if n < 128 else (n | 0x80000000).to_bytes(4, "big")
 
 
-def _fcgi_connect(target, timeout):
+def _fcgi_connect(target, timeout, source=None):
     target = str(target)
     if target.startswith("unix:"):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -815,6 +815,8 @@ def _fcgi_connect(target, timeout):
         raise ValueError(f"FastCGI target must be unix:PATH or tcp:HOST:PORT: {target!r}")
     s.settimeout(timeout)
     try:
+        if source:  # a TCP source address of the test's choosing (127.0.0.2)
+            s.bind((source, 0))
         s.connect(addr)
     except BaseException:
         s.close()
@@ -823,7 +825,8 @@ def _fcgi_connect(target, timeout):
 
 
 def fcgi_request(target, method="POST", path="/webhook", body=b"",
-                 content_type="application/json", headers=None, timeout=TIMEOUT):
+                 content_type="application/json", headers=None, timeout=TIMEOUT,
+                 source=None):
     """One FastCGI request (responder role) to a pool at target (unix:PATH
     or tcp:HOST:PORT), as a web server would make it; never waits more
     than timeout in all. headers: HTTP request headers (become HTTP_*)."""
@@ -843,7 +846,7 @@ def fcgi_request(target, method="POST", path="/webhook", body=b"",
     msg = (_fcgi_record(_FCGI_BEGIN_REQUEST, bytes([0, 1, 0, 0, 0, 0, 0, 0]))
            + _fcgi_stream(_FCGI_PARAMS, pairs) + _fcgi_stream(_FCGI_STDIN, body))
     end = time.monotonic() + timeout
-    s = _fcgi_connect(target, timeout)
+    s = _fcgi_connect(target, timeout, source)
     try:
         s.sendall(msg)
         buf, out = b"", b""
