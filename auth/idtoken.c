@@ -98,7 +98,12 @@ str_claim(json_object *o, const char *name)
 	return json_object_get_string(v);
 }
 
-/* A NumericDate claim; false if absent or not a finite number. */
+/*
+ * A NumericDate claim; false if absent, not a number, or outside 1970 to
+ * about 5000 (so that the arithmetic on it cannot overflow).
+ */
+#define TIME_MAX	100000000000LL
+
 static bool
 time_claim(json_object *o, const char *name, int64_t *out)
 {
@@ -107,17 +112,16 @@ time_claim(json_object *o, const char *name, int64_t *out)
 
 	if (!json_object_object_get_ex(o, name, &v))
 		return false;
-	if (json_object_is_type(v, json_type_int)) {
+	if (json_object_is_type(v, json_type_int))
 		*out = json_object_get_int64(v);
-		return true;
-	}
-	if (!json_object_is_type(v, json_type_double))
+	else if (json_object_is_type(v, json_type_double)) {
+		d = json_object_get_double(v);
+		if (!isfinite(d) || d < 0 || d > (double)TIME_MAX)
+			return false;
+		*out = (int64_t)floor(d);
+	} else
 		return false;
-	d = json_object_get_double(v);
-	if (!isfinite(d) || d < -1e15 || d > 1e15)
-		return false;
-	*out = (int64_t)floor(d);
-	return true;
+	return *out >= 0 && *out <= TIME_MAX;
 }
 
 static bool

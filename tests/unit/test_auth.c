@@ -400,6 +400,9 @@ test_forged_tokens(void **state)
 	EXPECT(c.email = OTHER_EMAIL, AR_WRONG_EMAIL);
 	EXPECT(c.verified = "false", AR_EMAIL_UNVERIFIED);
 	EXPECT(c.verified = "\"true\"", AR_EMAIL_UNVERIFIED);
+	/* Times no arithmetic can overflow on, and no other types. */
+	EXPECT(c.exp = 200000000000LL, AR_MALFORMED);
+	EXPECT(c.exp = -2000000000LL, AR_MALFORMED);
 	/* Within the skew both ways. */
 	EXPECT(c.exp = -30, AR_OK);
 	EXPECT(c.iat = 30, AR_OK);
