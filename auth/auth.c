@@ -166,17 +166,29 @@ check_id_token(const struct auth_settings *s, struct auth_keys *keys,
     const struct auth_in *in, int64_t now, struct auth_result *res)
 {
 	const char	*tok = scheme(in->authorization, "Bearer");
+	unsigned char	 sha[EVP_MAX_MD_SIZE];
 	enum auth_reason r;
+	int64_t		 exp = 0;
+	size_t		 len;
 
 	if (tok == NULL)
 		return AR_ABSENT;
 	if (!auth_keys_refresh(keys))
 		return AR_NO_KEYS;
-	r = idtoken_check(tok, keys, s->audiences, s->emails, now, res->got);
+	/* Over the size a token may have, it is refused unhashed. */
+	len = strnlen(tok, IDTOKEN_MAX + 1);
+	if (len <= IDTOKEN_MAX &&
+	    EVP_Digest(tok, len, sha, NULL, EVP_sha256(), NULL) &&
+	    auth_keys_cached(keys, sha, now))
+		return AR_OK;
+	r = idtoken_check(tok, keys, s->audiences, s->emails, now, res->got,
+	    &exp);
 	/* A key the set lacks may be a rotation we have not seen yet. */
 	if (r == AR_UNKNOWN_KID && auth_keys_refetch(keys, in->deadline_ms))
 		r = idtoken_check(tok, keys, s->audiences, s->emails, now,
-		    res->got);
+		    res->got, &exp);
+	if (r == AR_OK && len <= IDTOKEN_MAX)
+		auth_keys_remember(keys, sha, exp);
 	return r;
 }
 

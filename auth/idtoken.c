@@ -174,7 +174,8 @@ check_audience(json_object *claims, const char *const *audiences,
 
 static enum auth_reason
 check_claims(json_object *c, const char *const *audiences,
-    const char *const *emails, int64_t now, char got[AUTH_GOT_MAX + 1])
+    const char *const *emails, int64_t now, char got[AUTH_GOT_MAX + 1],
+    int64_t *exp_out)
 {
 	json_object	*v;
 	enum auth_reason r;
@@ -182,6 +183,7 @@ check_claims(json_object *c, const char *const *audiences,
 
 	if (!time_claim(c, "exp", &exp) || !time_claim(c, "iat", &iat))
 		return AR_MALFORMED;
+	*exp_out = exp;
 	if (now > exp + IDTOKEN_SKEW_S || exp - iat > IDTOKEN_LIFETIME_MAX_S)
 		return AR_EXPIRED;
 	if (iat > now + IDTOKEN_SKEW_S)
@@ -219,7 +221,7 @@ signature_ok(EVP_PKEY *key, const char *tok, const struct jwt *t)
 enum auth_reason
 idtoken_check(const char *tok, struct auth_keys *keys,
     const char *const *audiences, const char *const *emails, int64_t now,
-    char got[AUTH_GOT_MAX + 1])
+    char got[AUTH_GOT_MAX + 1], int64_t *exp)
 {
 	struct jwt	 t = { 0 };
 	enum auth_reason r;
@@ -250,7 +252,7 @@ idtoken_check(const char *tok, struct auth_keys *keys,
 		r = AR_BAD_SIGNATURE;
 		goto out;
 	}
-	r = check_claims(t.claims, audiences, emails, now, got);
+	r = check_claims(t.claims, audiences, emails, now, got, exp);
 out:
 	jwt_clear(&t);
 	return r;

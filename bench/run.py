@@ -148,7 +148,7 @@ def run(argv, **kw):
 # /proc: CPU time and PSS by process kind.
 
 def snapshot():
-    """pid -> (comm, session id, utime + stime in ticks)."""
+    """pid -> (comm, session id, utime + stime in ticks, parent pid)."""
     out = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -159,15 +159,16 @@ def snapshot():
             continue
         comm = st[st.index("(") + 1:st.rindex(")")]
         f = st[st.rindex(")") + 2:].split()
-        out[int(d)] = (comm, int(f[3]), int(f[11]) + int(f[12]))
+        out[int(d)] = (comm, int(f[3]), int(f[11]) + int(f[12]), int(f[1]))
     return out
 
 
-def cpu_split(snap, target_sid, web_sid):
-    """Ticks of CPU: (target, web server, postgres)."""
+def cpu_split(snap, target_sid, web_sid, postmaster):
+    """Ticks of CPU: (target, web server, the data set's PostgreSQL: its
+    postmaster and the processes it forked, not another data set's)."""
     target = web = pg = 0
-    for comm, sid, t in snap.values():
-        if comm.startswith("postgres"):
+    for pid, (comm, sid, t, ppid) in snap.items():
+        if pid == postmaster or ppid == postmaster:
             pg += t
         elif sid == target_sid:
             target += t
@@ -216,6 +217,7 @@ class Database:
         atexit.register(lambda: subprocess.run([str(REPO / "scripts" / "pg.sh"), "stop",
                                                 str(self.dir)], capture_output=True))
         self.conninfo = run([REPO / "scripts" / "pg.sh", "conninfo", self.dir]).stdout.strip()
+        self.postmaster = int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
         self.superuser = self.conninfo.replace("user=cxhook", "user=postgres")
 
     def load(self, conf):
@@ -399,9 +401,9 @@ def measure(tmp, db, front, kind, workers, conns, request, weather=None, idtoken
         sids = (os.getsid(target.proc.pid), os.getsid(web.pid))
         pss = PeakPss(sids)
         pss.start()
-        before = cpu_split(snapshot(), *sids)
+        before = cpu_split(snapshot(), *sids, db.postmaster)
         w = wrk(url, body_file, conns, DURATION, auth)
-        after = cpu_split(snapshot(), *sids)
+        after = cpu_split(snapshot(), *sids, db.postmaster)
         pss.done.set()
         pss.join()
         errors = sum(w[k] for k in w if k.startswith("err_"))
