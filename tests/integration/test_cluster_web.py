@@ -239,9 +239,10 @@ def test_one_pool_down(front):
         pools[0].start()
 
 
-def restart_under_load(url, pool):
+def restart_under_load(url, pool, kill=False):
     """Requests flow through the web server while pool is stopped with
-    SIGTERM and started again; the statuses of all of them."""
+    SIGTERM (or its every process SIGKILLed) and started again; the
+    statuses of all of them."""
     results, stop = [], threading.Event()
 
     def load():
@@ -251,6 +252,8 @@ def restart_under_load(url, pool):
     t = threading.Thread(target=load)
     t.start()
     time.sleep(0.5)
+    if kill:
+        os.killpg(pool.pool.proc.pid, signal.SIGKILL)
     pool.stop()
     time.sleep(1.0)
     pool.start()
@@ -282,6 +285,18 @@ def test_graceful_restart_with_its_own_socket(front):
     failed = [s for s in results if s != 200]
     print(f"\n{url}: restart, own socket: {len(results)} requests, {len(failed)} failed")
     assert results and len(failed) < len(results) // 100 + 1, failed[:5]
+    assert all(s in (400, 500, 502, 503) or isinstance(s, str) for s in failed), failed
+
+
+def test_pool_killed_under_load(front):
+    """Every process of one pool SIGKILLed under load, then started again:
+    the requests it held fail (502/503, counted for the record), none is
+    answered wrongly, and the other pool carries the rest."""
+    url, pools = front
+    results = restart_under_load(url, pools[0], kill=True)
+    failed = [s for s in results if s != 200]
+    print(f"\n{url}: pool SIGKILLed: {len(results)} requests, {len(failed)} failed")
+    assert results and len(failed) <= 3 * 3, failed  # at most what its workers held
     assert all(s in (400, 500, 502, 503) or isinstance(s, str) for s in failed), failed
 
 
