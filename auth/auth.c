@@ -49,6 +49,21 @@ auth_reason_name(enum auth_reason r)
 	return r < AUTH_REASONS ? reason_names[r] : "?";
 }
 
+/*
+ * SHA-256, fetched from OpenSSL's provider once per process: the
+ * EVP_sha256() shorthand looks it up again on every digest, which costs
+ * more than hashing a token.
+ */
+static const EVP_MD *
+sha256(void)
+{
+	static EVP_MD	*md;
+
+	if (md == NULL && (md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		return EVP_sha256();
+	return md;
+}
+
 bool
 auth_mode_on(const struct auth_settings *s, enum auth_mode m)
 {
@@ -85,8 +100,8 @@ secret_eq(const char *a, size_t alen, const char *b)
 	unsigned char	ha[EVP_MAX_MD_SIZE], hb[EVP_MAX_MD_SIZE];
 	unsigned int	na = 0, nb = 0;
 
-	if (!EVP_Digest(a, alen, ha, &na, EVP_sha256(), NULL) ||
-	    !EVP_Digest(b, strlen(b), hb, &nb, EVP_sha256(), NULL) ||
+	if (!EVP_Digest(a, alen, ha, &na, sha256(), NULL) ||
+	    !EVP_Digest(b, strlen(b), hb, &nb, sha256(), NULL) ||
 	    na != nb)
 		return false;
 	return CRYPTO_memcmp(ha, hb, na) == 0;
@@ -166,17 +181,29 @@ check_id_token(const struct auth_settings *s, struct auth_keys *keys,
     const struct auth_in *in, int64_t now, struct auth_result *res)
 {
 	const char	*tok = scheme(in->authorization, "Bearer");
+	unsigned char	 sha[EVP_MAX_MD_SIZE];
 	enum auth_reason r;
+	int64_t		 exp = 0;
+	size_t		 len;
 
 	if (tok == NULL)
 		return AR_ABSENT;
 	if (!auth_keys_refresh(keys))
 		return AR_NO_KEYS;
-	r = idtoken_check(tok, keys, s->audiences, s->emails, now, res->got);
+	/* Over the size a token may have, it is refused unhashed. */
+	len = strnlen(tok, IDTOKEN_MAX + 1);
+	if (len <= IDTOKEN_MAX &&
+	    EVP_Digest(tok, len, sha, NULL, sha256(), NULL) &&
+	    auth_keys_cached(keys, sha, now))
+		return AR_OK;
+	r = idtoken_check(tok, keys, s->audiences, s->emails, now, res->got,
+	    &exp);
 	/* A key the set lacks may be a rotation we have not seen yet. */
 	if (r == AR_UNKNOWN_KID && auth_keys_refetch(keys, in->deadline_ms))
 		r = idtoken_check(tok, keys, s->audiences, s->emails, now,
-		    res->got);
+		    res->got, &exp);
+	if (r == AR_OK && len <= IDTOKEN_MAX)
+		auth_keys_remember(keys, sha, exp);
 	return r;
 }
 

@@ -98,7 +98,12 @@ str_claim(json_object *o, const char *name)
 	return json_object_get_string(v);
 }
 
-/* A NumericDate claim; false if absent or not a finite number. */
+/*
+ * A NumericDate claim; false if absent, not a number, or outside 1970 to
+ * about 5000 (so that the arithmetic on it cannot overflow).
+ */
+#define TIME_MAX	100000000000LL
+
 static bool
 time_claim(json_object *o, const char *name, int64_t *out)
 {
@@ -107,17 +112,16 @@ time_claim(json_object *o, const char *name, int64_t *out)
 
 	if (!json_object_object_get_ex(o, name, &v))
 		return false;
-	if (json_object_is_type(v, json_type_int)) {
+	if (json_object_is_type(v, json_type_int))
 		*out = json_object_get_int64(v);
-		return true;
-	}
-	if (!json_object_is_type(v, json_type_double))
+	else if (json_object_is_type(v, json_type_double)) {
+		d = json_object_get_double(v);
+		if (!isfinite(d) || d < 0 || d > (double)TIME_MAX)
+			return false;
+		*out = (int64_t)floor(d);
+	} else
 		return false;
-	d = json_object_get_double(v);
-	if (!isfinite(d) || d < -1e15 || d > 1e15)
-		return false;
-	*out = (int64_t)floor(d);
-	return true;
+	return *out >= 0 && *out <= TIME_MAX;
 }
 
 static bool
@@ -170,7 +174,8 @@ check_audience(json_object *claims, const char *const *audiences,
 
 static enum auth_reason
 check_claims(json_object *c, const char *const *audiences,
-    const char *const *emails, int64_t now, char got[AUTH_GOT_MAX + 1])
+    const char *const *emails, int64_t now, char got[AUTH_GOT_MAX + 1],
+    int64_t *exp_out)
 {
 	json_object	*v;
 	enum auth_reason r;
@@ -178,6 +183,7 @@ check_claims(json_object *c, const char *const *audiences,
 
 	if (!time_claim(c, "exp", &exp) || !time_claim(c, "iat", &iat))
 		return AR_MALFORMED;
+	*exp_out = exp;
 	if (now > exp + IDTOKEN_SKEW_S || exp - iat > IDTOKEN_LIFETIME_MAX_S)
 		return AR_EXPIRED;
 	if (iat > now + IDTOKEN_SKEW_S)
@@ -215,7 +221,7 @@ signature_ok(EVP_PKEY *key, const char *tok, const struct jwt *t)
 enum auth_reason
 idtoken_check(const char *tok, struct auth_keys *keys,
     const char *const *audiences, const char *const *emails, int64_t now,
-    char got[AUTH_GOT_MAX + 1])
+    char got[AUTH_GOT_MAX + 1], int64_t *exp)
 {
 	struct jwt	 t = { 0 };
 	enum auth_reason r;
@@ -246,7 +252,7 @@ idtoken_check(const char *tok, struct auth_keys *keys,
 		r = AR_BAD_SIGNATURE;
 		goto out;
 	}
-	r = check_claims(t.claims, audiences, emails, now, got);
+	r = check_claims(t.claims, audiences, emails, now, got, exp);
 out:
 	jwt_clear(&t);
 	return r;

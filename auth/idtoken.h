@@ -22,10 +22,11 @@
 /*
  * AR_OK or why not.  AR_UNKNOWN_KID means the set lacks the token's key:
  * the caller may refetch and ask again.  got receives the refused aud or
- * email (AUTH_GOT_MAX bytes at most), for the log.
+ * email (AUTH_GOT_MAX bytes at most), for the log; *exp the token's exp
+ * when it is AR_OK.
  */
 enum auth_reason idtoken_check(const char *token, struct auth_keys *,
 		    const char *const *audiences, const char *const *emails,
-		    int64_t now_unix, char got[AUTH_GOT_MAX + 1]);
+		    int64_t now_unix, char got[AUTH_GOT_MAX + 1], int64_t *exp);
 
 #endif

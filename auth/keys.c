@@ -14,6 +14,7 @@
 #include <openssl/param_build.h>
 
 #include "auth/b64url.h"
+#include "auth/idtoken.h"
 #include "auth/keys.h"
 #include "cx/cx.h"
 #include "cx/json.h"
@@ -42,6 +43,11 @@ struct auth_keyring {
 	uint64_t	failures;
 };
 
+struct verified {
+	unsigned char	sha256[32];
+	int64_t		exp;		/* 0: an empty entry */
+};
+
 struct auth_keys {
 	struct auth_keyring	*ring;
 	uint32_t		 seq;		/* of the set held */
@@ -49,6 +55,8 @@ struct auth_keys {
 	int			 n;
 	struct auth_key		 keys[AUTH_KEYS_MAX];
 	char			*scratch;	/* AUTH_JWKS_MAX + 1 */
+	struct verified		 verified[AUTH_TOKEN_CACHE];
+	unsigned		 next;		/* the entry replaced next */
 };
 
 /* ------------------------------------------------------------------ */
@@ -410,7 +418,32 @@ auth_keys_refresh(struct auth_keys *ak)
 	memcpy(ak->keys, keys, sizeof(keys[0]) * (size_t)n);
 	ak->n = n;
 	ak->loaded = true;
+	/* What was verified with the old set is verified again. */
+	memset(ak->verified, 0, sizeof(ak->verified));
 	return true;
+}
+
+bool
+auth_keys_cached(const struct auth_keys *ak, const unsigned char *sha256,
+    int64_t now)
+{
+	int	i;
+
+	for (i = 0; i < AUTH_TOKEN_CACHE; i++)
+		if (ak->verified[i].exp != 0 &&
+		    memcmp(ak->verified[i].sha256, sha256, 32) == 0)
+			return now <= ak->verified[i].exp + IDTOKEN_SKEW_S;
+	return false;
+}
+
+void
+auth_keys_remember(struct auth_keys *ak, const unsigned char *sha256,
+    int64_t exp)
+{
+	struct verified	*v = &ak->verified[ak->next++ % AUTH_TOKEN_CACHE];
+
+	memcpy(v->sha256, sha256, 32);
+	v->exp = exp;
 }
 
 EVP_PKEY *

@@ -92,6 +92,20 @@ bool			 auth_keys_refresh(struct auth_keys *);
 /* The key named kid, or NULL. */
 EVP_PKEY		*auth_keys_find(const struct auth_keys *, const char *kid);
 /*
+ * Tokens this worker verified with the set it holds, by SHA-256 of their
+ * text: Dialogflow sends one ID token for many calls (it lives an hour),
+ * and a token that verified once verifies again until it expires, so the
+ * RSA check runs once per token, not once per call.  Forgotten when a new
+ * set is taken up.  cached() is true for a remembered token not expired
+ * at now (unix seconds, with IDTOKEN_SKEW_S).
+ */
+#define AUTH_TOKEN_CACHE	8
+bool	auth_keys_cached(const struct auth_keys *, const unsigned char *sha256,
+	    int64_t now);
+void	auth_keys_remember(struct auth_keys *, const unsigned char *sha256,
+	    int64_t exp);
+
+/*
  * kid was not found: asks for a refetch (if none was asked for in the last
  * minute) and, when one was asked for recently, waits until until_ms at
  * the latest for a newer set.  True if a newer set was taken up.

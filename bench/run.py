@@ -16,6 +16,9 @@ Targets:
   cxhook-idtoken
             the same with [auth] checking a Google-style ID token on every
             request (RS256, keys from a JWKS served on 127.0.0.1)
+  cxhook-pgbouncer
+            the same through PgBouncer in transaction mode ([database]
+            statements = unnamed); not in the default TARGETS
   bare      bench/yardstick/fcgi_balance -m db: libfcgi + json-c + libpq,
             nothing else (Debian's libfcgi, its defaults)
   fastapi   bench/peers/fastapi_app.py under uvicorn (Debian's packages),
@@ -148,7 +151,7 @@ def run(argv, **kw):
 # /proc: CPU time and PSS by process kind.
 
 def snapshot():
-    """pid -> (comm, session id, utime + stime in ticks)."""
+    """pid -> (comm, session id, utime + stime in ticks, parent pid)."""
     out = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -159,15 +162,16 @@ def snapshot():
             continue
         comm = st[st.index("(") + 1:st.rindex(")")]
         f = st[st.rindex(")") + 2:].split()
-        out[int(d)] = (comm, int(f[3]), int(f[11]) + int(f[12]))
+        out[int(d)] = (comm, int(f[3]), int(f[11]) + int(f[12]), int(f[1]))
     return out
 
 
-def cpu_split(snap, target_sid, web_sid):
-    """Ticks of CPU: (target, web server, postgres)."""
+def cpu_split(snap, target_sid, web_sid, postmaster):
+    """Ticks of CPU: (target, web server, the data set's PostgreSQL: its
+    postmaster and the processes it forked, not another data set's)."""
     target = web = pg = 0
-    for comm, sid, t in snap.values():
-        if comm.startswith("postgres"):
+    for pid, (comm, sid, t, ppid) in snap.items():
+        if pid == postmaster or ppid == postmaster:
             pg += t
         elif sid == target_sid:
             target += t
@@ -216,7 +220,45 @@ class Database:
         atexit.register(lambda: subprocess.run([str(REPO / "scripts" / "pg.sh"), "stop",
                                                 str(self.dir)], capture_output=True))
         self.conninfo = run([REPO / "scripts" / "pg.sh", "conninfo", self.dir]).stdout.strip()
+        self.postmaster = int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
         self.superuser = self.conninfo.replace("user=cxhook", "user=postgres")
+
+    def bouncer(self):
+        """The conninfo of a PgBouncer in transaction mode in front of this
+        database (started on first use, 8 server connections)."""
+        if getattr(self, "_bouncer", None):
+            return self._bouncer
+        d = self.dir / "pgbouncer"
+        d.mkdir(exist_ok=True)
+        d.chmod(0o777)
+        port = free_port()
+        (d / "users.txt").write_text('"cxhook" ""\n')
+        ini = d / "pgbouncer.ini"
+        ini.write_text(f"""[databases]
+cxhook = host={self.dir} port={self.conninfo.split("port=")[1].split()[0]} dbname=cxhook
+[pgbouncer]
+listen_addr =
+listen_port = {port}
+unix_socket_dir = {d}
+auth_type = trust
+auth_file = {d}/users.txt
+pool_mode = transaction
+default_pool_size = 8
+max_client_conn = 1000
+ignore_startup_parameters = extra_float_digits
+logfile = {d}/pgbouncer.log
+pidfile = {d}/pgbouncer.pid
+""")
+        for f in d.iterdir():
+            f.chmod(0o666)
+        spawn(["/usr/sbin/pgbouncer"] + (["-u", "postgres"] if IS_ROOT else []) + [ini],
+              d / "out.log")
+        for _ in range(100):
+            if (d / f".s.PGSQL.{port}").exists():
+                break
+            time.sleep(0.05)
+        self._bouncer = f"host={d} port={port} dbname=cxhook user=cxhook"
+        return self._bouncer
 
     def load(self, conf):
         say(f"loading {self.name}")
@@ -235,10 +277,11 @@ class Database:
 # of its own, so that its processes can be told from the rest.
 
 def write_pool_conf(path, sock, conninfo, workers, weather_url=None, key_file=None,
-                    jwks_url=None):
+                    jwks_url=None, unnamed=False):
+    database = "statements = unnamed\n" if unnamed else ""
     extra = ""
     if weather_url:
-        extra = f"\n[weather]\nurl = {weather_url}\napi_key_file = {key_file}\ncache_ttl = 1h\n"
+        extra += f"\n[weather]\nurl = {weather_url}\napi_key_file = {key_file}\ncache_ttl = 1h\n"
     if jwks_url:
         extra += (f"\n[auth]\nid_token_audience = {ID_AUDIENCE}\nid_token_email = {ID_EMAIL}\n"
                   f"id_token_jwks_url = {jwks_url}\n")
@@ -249,7 +292,7 @@ workers = {workers}
 
 [database]
 conninfo = {conninfo}
-
+{database}
 [log]
 level = warn
 {extra}""")
@@ -266,10 +309,13 @@ class Target:
         self.sock = self.dir / "fcgi.sock"
         self.port = None
         log = self.dir / "target.log"
-        if kind in ("cxhook", "cxhook-weather", "cxhook-idtoken"):
-            conf = write_pool_conf(self.dir / "cxhook.conf", self.sock, db.conninfo, workers,
+        if kind.startswith("cxhook"):
+            bounced = kind == "cxhook-pgbouncer"
+            conf = write_pool_conf(self.dir / "cxhook.conf", self.sock,
+                                   db.bouncer() if bounced else db.conninfo, workers,
                                    *(weather or (None, None)),
-                                   jwks_url=idtoken.url if kind == "cxhook-idtoken" else None)
+                                   jwks_url=idtoken.url if kind == "cxhook-idtoken" else None,
+                                   unnamed=bounced)
             self.proc = spawn([CXHOOK, "serve", "-c", conf], log)
         elif kind in ("bare", "fixed"):
             mode = "db" if kind == "bare" else "fixed"
@@ -399,9 +445,9 @@ def measure(tmp, db, front, kind, workers, conns, request, weather=None, idtoken
         sids = (os.getsid(target.proc.pid), os.getsid(web.pid))
         pss = PeakPss(sids)
         pss.start()
-        before = cpu_split(snapshot(), *sids)
+        before = cpu_split(snapshot(), *sids, db.postmaster)
         w = wrk(url, body_file, conns, DURATION, auth)
-        after = cpu_split(snapshot(), *sids)
+        after = cpu_split(snapshot(), *sids, db.postmaster)
         pss.done.set()
         pss.join()
         errors = sum(w[k] for k in w if k.startswith("err_"))
@@ -565,6 +611,12 @@ def ratios(results, p, cell, data):
         print(f"  cxhook / {other}: {me['rps'] / o['rps']:.2f}x req/s, "
               f"p99 {me['p99'] / o['p99']:.2f}x, pool CPU {me['us_pool'] / o['us_pool']:.2f}x, "
               f"PSS {me['pss_mib'] - o['pss_mib']:+.1f} MiB", flush=True)
+    bounced = results.get((p, cell, data, "cxhook-pgbouncer"))
+    if bounced:
+        print(f"  through PgBouncer / direct: {bounced['rps'] / me['rps']:.2f}x req/s, "
+              f"p99 {bounced['p99'] / me['p99']:.2f}x, pool CPU "
+              f"{bounced['us_pool'] - me['us_pool']:+.1f} µs, PostgreSQL "
+              f"{bounced['us_pg'] - me['us_pg']:+.1f} µs per request", flush=True)
     idt = results.get((p, cell, data, "cxhook-idtoken"))
     if idt:
         print(f"  ID tokens on / off: {idt['rps'] / me['rps']:.2f}x req/s, "

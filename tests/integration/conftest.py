@@ -402,14 +402,15 @@ class Proc:
     """A foreground daemon in its own process group, output to a log file.
     stop() sends SIGTERM, waits, then SIGKILLs the whole group."""
 
-    def __init__(self, name, argv, log, cwd=None, env=None):
+    def __init__(self, name, argv, log, cwd=None, env=None, pass_fds=()):
         self.name = name
         self.argv = [str(a) for a in argv]
         self.log = Path(log)
         self._logf = open(self.log, "ab")
         self.p = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
                                   stdout=self._logf, stderr=subprocess.STDOUT,
-                                  cwd=cwd, env=env, start_new_session=True)
+                                  cwd=cwd, env=env, start_new_session=True,
+                                  pass_fds=pass_fds)
         self.pid = self.p.pid
         _register_cleanup(self.stop)
 

@@ -21,6 +21,7 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 
 #include "auth/auth.h"
 #include "auth/b64url.h"
@@ -238,9 +239,10 @@ static enum auth_reason
 check(const char *tok)
 {
 	char	got[AUTH_GOT_MAX + 1];
+	int64_t	exp;
 
 	return idtoken_check(tok, ring_a()->ak, audiences, emails, time(NULL),
-	    got);
+	    got, &exp);
 }
 
 /* ---- tests ---- */
@@ -400,6 +402,9 @@ test_forged_tokens(void **state)
 	EXPECT(c.email = OTHER_EMAIL, AR_WRONG_EMAIL);
 	EXPECT(c.verified = "false", AR_EMAIL_UNVERIFIED);
 	EXPECT(c.verified = "\"true\"", AR_EMAIL_UNVERIFIED);
+	/* Times no arithmetic can overflow on, and no other types. */
+	EXPECT(c.exp = 200000000000LL, AR_MALFORMED);
+	EXPECT(c.exp = -2000000000LL, AR_MALFORMED);
 	/* Within the skew both ways. */
 	EXPECT(c.exp = -30, AR_OK);
 	EXPECT(c.iat = 30, AR_OK);
@@ -500,6 +505,7 @@ test_rotation_and_rationing(void **state)
 	const char	*kids[] = { "key-a", "key-b" };
 	char		 got[AUTH_GOT_MAX + 1], *tok;
 	uint32_t	 want;
+	int64_t		 exp;
 
 	(void)state;
 	c.kid = "key-b";
@@ -507,7 +513,7 @@ test_rotation_and_rationing(void **state)
 	want = keyring_wants(r->kr);
 	/* Unknown: one ask, then none for a minute, whoever asks. */
 	assert_int_equal(idtoken_check(tok, r->ak, audiences, emails,
-	    time(NULL), got), AR_UNKNOWN_KID);
+	    time(NULL), got, &exp), AR_UNKNOWN_KID);
 	assert_false(auth_keys_refetch(r->ak, now_ms() + 50));
 	assert_int_equal(keyring_wants(r->kr), want + 1);
 	assert_false(auth_keys_refetch(r->ak, now_ms()));
@@ -517,7 +523,7 @@ test_rotation_and_rationing(void **state)
 	publish(r, both, kids, 2);
 	assert_true(auth_keys_refresh(r->ak));
 	assert_int_equal(idtoken_check(tok, r->ak, audiences, emails,
-	    time(NULL), got), AR_OK);
+	    time(NULL), got, &exp), AR_OK);
 	free(tok);
 }
 
@@ -664,6 +670,49 @@ test_no_keys_is_503(void **state)
 	free(tok);
 }
 
+static void
+test_verified_tokens_cached(void **state)
+{
+	struct ring		*r = ring_a();
+	struct auth_settings	 s = { 0 };
+	struct auth_result	 res;
+	struct auth_in		 in = { 0 };
+	struct claims		 c = good();
+	EVP_PKEY		*only_b[] = { key_b };
+	const char		*kid_b[] = { "key-b" };
+	unsigned char		 sha[32];
+	char			*tok = mint(&c, key_a), *bearer;
+	int64_t			 now = time(NULL);
+
+	(void)state;
+	if (asprintf(&bearer, "Bearer %s", tok) == -1)
+		fail();
+	SHA256((const unsigned char *)tok, strlen(tok), sha);
+	s.audiences = audiences;
+	s.emails = emails;
+	in.authorization = bearer;
+	in.deadline_ms = now_ms() + 100;
+	assert_false(auth_keys_cached(r->ak, sha, now));
+	auth_check(&s, r->ak, &in, now, &res);
+	assert_int_equal(res.status, 0);
+	/* Verified once: the next call costs a hash, until it expires. */
+	assert_true(auth_keys_cached(r->ak, sha, now));
+	assert_false(auth_keys_cached(r->ak, sha, now + 3590 + 61));
+	auth_check(&s, r->ak, &in, now + 3590 + 61, &res);
+	assert_int_equal(res.status, 403);
+	assert_int_equal(res.reason[AUTH_ID_TOKEN], AR_EXPIRED);
+	/* A new key set forgets it: key-a is gone, and so is the token. */
+	auth_check(&s, r->ak, &in, now, &res);
+	assert_int_equal(res.status, 0);
+	publish(r, only_b, kid_b, 1);
+	auth_check(&s, r->ak, &in, now, &res);
+	assert_int_equal(res.status, 403);
+	assert_int_equal(res.reason[AUTH_ID_TOKEN], AR_UNKNOWN_KID);
+	assert_false(auth_keys_cached(r->ak, sha, now));
+	free(bearer);
+	free(tok);
+}
+
 int
 main(void)
 {
@@ -677,6 +726,7 @@ main(void)
 		cmocka_unit_test(test_rotation_and_rationing),
 		cmocka_unit_test(test_decision),
 		cmocka_unit_test(test_no_keys_is_503),
+		cmocka_unit_test(test_verified_tokens_cached),
 	};
 
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
