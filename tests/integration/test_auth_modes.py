@@ -18,6 +18,7 @@ JWKS stub serves each pool its own route.
 import base64
 import concurrent.futures
 import json
+import os
 import re
 import secrets
 import time
@@ -29,7 +30,7 @@ import pytest
 from authkit import (OTHER_SA_EMAIL, SA_EMAIL, JwksStub, Pki, RsaKey, accepted, forge,
                      https_request, mint, parse_metrics, refused, start_tls_web_server)
 from conftest import (SERVERS, TEXT_BALANCE_10042, check_error, check_webhook_response,
-                      fcgi_post_json, fcgi_request, http_request, plant_secret, start_pool,
+                      fcgi_post_json, fcgi_request, http_request, plant_secret, run, start_pool,
                       start_web_server, texts_of, wait_until, webhook_request,
                       write_pool_conf)
 
@@ -373,9 +374,57 @@ def test_no_keys_yet(kit, nokeys):
     check_refusal(r, 503, "token before any key set")
     r = fcgi_post_json(nokeys.target, BALANCE)
     check_refusal(r, 401, "no credentials before any key set")
-    m = nokeys.wait_counts(before, {refused("id_token", "no_keys"): 1,
-                                    refused("id_token", "absent"): 1})
+    # 503 beats 403: the header is wrong, but the token could not be checked.
+    r = fcgi_post_json(nokeys.target, BALANCE, headers={
+        "Authorization": bearer(kit, kit.good), HEADER_NAME: HEADER_VALUE + "x"})
+    check_refusal(r, 503, "token before any key set, wrong header")
+    m = nokeys.wait_counts(before, {refused("id_token", "no_keys"): 2,
+                                    refused("id_token", "absent"): 1,
+                                    refused("header", "bad_header"): 1})
     assert m.get(("cxhook_auth_key_fetch_failures_total", ""), 0) >= 1, m
+
+
+# --------------------------------------------------------------------------
+# The [auth] keys that must come together or may not be: check-config
+# (exit 78, the key named) or accepted (exit 0).
+
+AUTH_CONFIGS = {
+    # case: ([auth] lines, None for good or the keys either of which is named)
+    "basic-user-alone": ("basic_user = dialogflow\n", ("basic_password_file", "basic_user")),
+    "header-name-alone": ("header_name = X-Webhook-Secret\n", ("header_value_file", "header_name")),
+    "header-authorization": ("header_name = Authorization\nheader_value_file = {secret}\n",
+                             ("header_name",)),
+    "audience-alone": (f"id_token_audience = {AUDIENCE}\n", ("id_token_email", "id_token_audience")),
+    "email-alone": (f"id_token_email = {SA_EMAIL}\n", ("id_token_audience", "id_token_email")),
+    "jwks-plain-http": (f"id_token_audience = {AUDIENCE}\nid_token_email = {SA_EMAIL}\n"
+                        "id_token_jwks_url = http://keys.example.com/certs\n",
+                        ("id_token_jwks_url",)),
+    "client-cert-maybe": ("client_cert = maybe\n", ("client_cert",)),
+    "dn-without-cert": ("client_cert_dn = CN=x\n", ("client_cert_dn",)),
+    "jwks-loopback": (f"id_token_audience = {AUDIENCE}, https://other.example/x\n"
+                      f"id_token_email = {SA_EMAIL}, {OTHER_SA_EMAIL}\n"
+                      "id_token_jwks_url = http://localhost:1/certs\n", None),
+    "credentials-directory": ("basic_user = dialogflow\nbasic_password_file = basic.password\n"
+                              "client_cert = require\nclient_cert_dn = CN=x,O=y\n", None),
+}
+
+
+@pytest.mark.parametrize("case", list(AUTH_CONFIGS))
+def test_auth_config(cxhook_bin, workdir, kit, case):
+    lines, named = AUTH_CONFIGS[case]
+    creds = kit.dir / "credentials"
+    creds.mkdir(exist_ok=True)
+    (creds / "basic.password").write_text(BASIC_PASSWORD + "\n")
+    path = workdir / f"auth-config-{case}.conf"
+    path.write_text("[database]\nconninfo = host=/tmp dbname=cxhook\n\n[auth]\n"
+                    + lines.format(secret=kit.files["header"]))
+    env = dict(os.environ, CREDENTIALS_DIRECTORY=str(creds))
+    r = run([cxhook_bin, "check-config", "-c", path], check=False, timeout=10, env=env)
+    if named is None:
+        assert r.returncode == 0, r
+    else:
+        assert r.returncode == 78, r
+        assert str(path) in r.stderr and any(k in r.stderr for k in named), r.stderr
 
 
 # --------------------------------------------------------------------------
