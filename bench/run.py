@@ -81,6 +81,10 @@ REQUESTS = env_list("REQUESTS", "balance")
 DATASETS = [tuple(int(n) for n in d.split(":"))
             for d in env_list("DATASETS", f"{ACCOUNTS}:{TRANSACTIONS}")]
 CEILING = os.environ.get("CEILING", "1") == "1"
+# Both pools' listen backlog: above the most connections a cell opens, so
+# that a web server never finds the socket's queue full (a unix socket
+# then refuses at once, and the cell would measure error pages).
+BACKLOG = "1024"
 
 EXPECT = {
     "balance": b"2,604.18",           # cxhook's words
@@ -289,6 +293,7 @@ def write_pool_conf(path, sock, conninfo, workers, weather_url=None, key_file=No
 listen = unix:{sock}
 socket_mode = 0666
 workers = {workers}
+backlog = {BACKLOG}
 
 [database]
 conninfo = {conninfo}
@@ -320,7 +325,7 @@ class Target:
         elif kind in ("bare", "fixed"):
             mode = "db" if kind == "bare" else "fixed"
             self.proc = spawn([YARDSTICK, "-s", self.sock, "-n", workers, "-m", mode,
-                               "-c", db.conninfo, "-b", "128"], log)
+                               "-c", db.conninfo, "-b", BACKLOG], log)
         elif kind == "fastapi":
             self.port = free_port()
             env = dict(os.environ, BENCH_PG_DSN=db.conninfo, PYTHONPATH=str(BENCH / "peers"))
