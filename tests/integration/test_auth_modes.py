@@ -9,6 +9,7 @@ One pool per configuration, all started once for the module:
     certdn   the same with client_cert_dn pinned (nginx and Apache write the
              subject as RFC 2253, lighttpd its own way: one pool each way)
     keys     rotation and a burst of unknown kids (no web server)
+    nomaxage a JWKS with no Cache-Control (no web server)
     keyfail  a JWKS that fails after the first good load (no web server)
     nokeys   a JWKS that never answers (no web server)
 Keys, tokens and certificates are made at test time (authkit.py); a
@@ -31,7 +32,7 @@ from authkit import (OTHER_SA_EMAIL, SA_EMAIL, JwksStub, Pki, RsaKey, accepted, 
                      https_request, mint, parse_metrics, refused, start_tls_web_server)
 from conftest import (SERVERS, TEXT_BALANCE_10042, check_error, check_webhook_response,
                       fcgi_post_json, fcgi_request, http_request, plant_secret, run, start_pool,
-                      start_web_server, texts_of, wait_until, webhook_request,
+                      start_web_server, texts_of, time_bound, wait_until, webhook_request,
                       write_pool_conf)
 
 AUDIENCE = "https://hooks.cxhook.test/webhook"
@@ -264,6 +265,16 @@ def keys(kit, auth_pool):
 
 
 @pytest.fixture(scope="module")
+def nomaxage(kit, auth_pool):
+    """A JWKS answered with no Cache-Control at all."""
+    route = kit.jwks.route("nomaxage", [kit.key_a])
+    route.set(cache_control=None)
+    p = auth_pool("nomaxage", id_token_lines(route) + header_lines(kit), route, workers=1)
+    p.wait_keys()
+    return p
+
+
+@pytest.fixture(scope="module")
 def keyfail(kit, auth_pool):
     """Good keys once (max-age=3600 with Age: 600), then a JWKS that answers
     500; a token with an unknown kid makes the fetcher try at once, and it
@@ -355,7 +366,8 @@ def test_keys_loaded(request, kit, name):
     ("keyfail", 2900, 3000),   # max-age=3600, Age: 600
     ("keys", 200, 300),        # max-age=10: 5 minutes
     ("any", 86300, 86400),     # max-age=999999: 24 hours
-], ids=["max-age-3600", "age-600", "max-age-10", "max-age-999999"])
+    ("nomaxage", 200, 300),    # no Cache-Control: 5 minutes
+], ids=["max-age-3600", "age-600", "max-age-10", "max-age-999999", "no-cache-control"])
 def test_keys_kept_for(request, name, low, high):
     p = request.getfixturevalue({"any": "anyp"}.get(name, name))
     m = p.initial if name == "keyfail" else p.scrape()
@@ -655,6 +667,27 @@ def test_rotation_refuses_no_good_call(kit, keys):
     keys.wait_counts({}, {("cxhook_auth_key_fetches_total", ""): hits + 1})
 
 
+@time_bound
+def test_refetch_wait_is_bounded(kit, nomaxage):
+    """A JWKS slower than the 2 s a worker waits for a refetch: the call
+    with the new key is decided (refused) after those 2 s, and once the
+    slow answer lands the new key passes."""
+    p = nomaxage
+    hits, served = p.route.counts()
+    p.route.set(keys=[kit.key_a, kit.key_b], delay=4.0)
+    t0 = time.monotonic()
+    r = ask(p, kit, mint(kit.key_b, AUDIENCE))
+    took = time.monotonic() - t0
+    print(f"unknown kid with a 4 s JWKS: {r.status} after {took:.2f} s")
+    check_refusal(r, 403, "new key while the JWKS is slow")
+    assert 1.5 <= took <= 3.5, f"decided after {took:.2f} s"
+    assert wait_until(lambda: p.route.counts()[1] == served + 1, 6), p.route.counts()
+    p.route.set(delay=0.0)
+    assert wait_until(lambda: ask(p, kit, mint(kit.key_b, AUDIENCE)).status == 200, 3), \
+        "the slow set never came into use"
+    assert p.route.counts()[0] == hits + 1, p.route.counts()
+
+
 def test_unknown_kid_burst(kit, keys):
     """30 tokens with unknown kids at once: each refused, and the JWKS
     sees at most one extra fetch for all of them."""
@@ -701,6 +734,7 @@ def gaps(times):
     return [round(b - a, 1) for a, b in zip(times, times[1:])]
 
 
+@time_bound
 def test_fetch_backoff(kit, nokeys, keyfail):
     """A failed fetch is retried after 10 s, then 20 s (doubling): seen
     from the JWKS, on the pool that never got a set (first try at its
