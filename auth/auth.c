@@ -284,9 +284,15 @@ auth_check(const struct auth_settings *s, struct auth_keys *keys,
 			res->mode = AUTH_CLIENT_CERT;
 		return;
 	}
-	/* Refused: the certificate is told of too, for the log. */
-	if (auth_mode_on(s, AUTH_CLIENT_CERT))
-		r[AUTH_CLIENT_CERT] = check_client_cert(s, in);
+	/*
+	 * Refused: the certificate is judged too, and its refusal (always
+	 * 403) counts like any mode's, so that a caller with neither
+	 * certificate nor credential hears 403, not an invitation to send a
+	 * token that could not help.
+	 */
+	if (auth_mode_on(s, AUTH_CLIENT_CERT) &&
+	    (r[AUTH_CLIENT_CERT] = check_client_cert(s, in)) != AR_OK)
+		status = 403;
 	for (m = 0; m < AUTH_CLIENT_CERT; m++)
 		if (auth_mode_on(s, m))
 			status = worse(status, status_of(r[m]));

@@ -736,18 +736,19 @@ def gaps(times):
 
 @time_bound
 def test_fetch_backoff(kit, nokeys, keyfail):
-    """A failed fetch is retried after 10 s, then 20 s (doubling): seen
+    """A failed fetch is retried after 5 s, then 10 s (doubling): seen
     from the JWKS, on the pool that never got a set (first try at its
     start) and on the one that lost its JWKS after a good load (the failed
     refetch an unknown kid asked for, then the retries)."""
-    assert wait_until(lambda: nokeys.route.counts()[0] >= 3, 40, interval=0.5), \
+    assert wait_until(lambda: nokeys.route.counts()[0] >= 3, 25, interval=0.5), \
         f"nokeys: JWKS asked at {gaps(nokeys.route.times)} s intervals"
     assert wait_until(lambda: keyfail.route.counts()[0] >= 3, 15, interval=0.5), \
         f"keyfail: JWKS asked at {gaps(keyfail.route.times)} s intervals"
     n, f = gaps(nokeys.route.times), gaps(keyfail.route.times)[1:]
     print(f"retry intervals: nokeys {n} s, keyfail (after its good load) {f} s")
-    assert 9 <= n[0] <= 12 and 18 <= n[1] <= 23, f"nokeys retried after {n} s"
-    assert 9 <= f[0] <= 12, f"keyfail retried after {f} s"
+    # The first gap may be shorter by the first fetch's own time.
+    assert 3.5 <= n[0] <= 7 and 9 <= n[1] <= 13, f"nokeys retried after {n} s"
+    assert 3.5 <= f[0] <= 7, f"keyfail retried after {f} s"
 
 
 # --------------------------------------------------------------------------

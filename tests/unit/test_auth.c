@@ -630,6 +630,9 @@ test_decision(void **state)
 	/* A good certificate does not replace the credential. */
 	assert_int_equal(decide(&s, NULL, NULL, "SUCCESS", "CN=agent,O=test",
 	    &res), 401);
+	/* Neither: the certificate's refusal is the answer. */
+	assert_int_equal(decide(&s, NULL, NULL, NULL, NULL, &res), 403);
+	assert_int_equal(res.reason[AUTH_CLIENT_CERT], AR_NO_CLIENT_CERT);
 	/* Alone, it is enough. */
 	memset(&s, 0, sizeof(s));
 	s.client_cert = true;
