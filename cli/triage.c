@@ -25,10 +25,10 @@ train_usage(FILE *fp)
 	    "usage: cxhook train --data TRAIN.csv [--validate VAL.csv] "
 	    "--model OUT\n"
 	    "                    [--out-of-scope-label oos] [--folds 5] "
-	    "[--c 30]\n"
-	    "                    [--min-df 1] [--jobs 2] [--solver 7] "
-	    "[--eps 0.01]\n"
-	    "                    [--max-accuracy-loss 1.0]\n");
+	    "[--rounds 1] [--c 30]\n"
+	    "                    [--min-df 2] [--jobs 2] [--solver 7] "
+	    "[--eps 0.1]\n"
+	    "                    [--max-accuracy-loss 0.5]\n");
 }
 
 static void
@@ -90,6 +90,7 @@ train_main(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "out-of-scope-label", required_argument, NULL, 'o' },
 		{ "folds", required_argument, NULL, 'f' },
+		{ "rounds", required_argument, NULL, 'r' },
 		{ "c", required_argument, NULL, 'C' },
 		{ "solver", required_argument, NULL, 's' },
 		{ "eps", required_argument, NULL, 'e' },
@@ -129,6 +130,11 @@ train_main(int argc, char **argv)
 			if (number(optarg, 0, 20, &v) == -1 || v == 1)
 				goto usage;
 			o.folds = (int)v;
+			break;
+		case 'r':
+			if (number(optarg, 1, 20, &v) == -1)
+				goto usage;
+			o.rounds = (int)v;
 			break;
 		case 'C':
 			if (number(optarg, 1e-6, 1e6, &o.C) == -1)
@@ -201,11 +207,12 @@ train_main(int argc, char **argv)
 	printf("trained on %zu utterances: %zu labels, %zu terms, C = %g, "
 	    "in %.1f s\n", data.n, fit.nclass, fit.nterm, o.C,
 	    seconds() - t0);
-	printf("threshold %.3f, chosen on %s (%s): in-scope accuracy "
-	    "%.2f %% -> %.2f %%, out-of-scope recall %.2f %%\n",
-	    fit.threshold, fit.threshold_from,
-	    o.folds > 0 ? "out-of-fold answers" : "seen data",
-	    100 * fit.base_accuracy, 100 * fit.accuracy, 100 * fit.recall);
+	printf("threshold %.3f, chosen on %s (%s):\n"
+	    "  in-scope accuracy %.2f %% -> %.2f %%, out-of-scope recall "
+	    "%.2f %%\n", fit.threshold, fit.threshold_from, o.folds > 0 ?
+	    "answers of a model that did not see them" :
+	    "seen data: optimistic", 100 * fit.base_accuracy,
+	    100 * fit.accuracy, 100 * fit.recall);
 	if (triage_write_file(model_path, bytes.p, bytes.len, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "cxhook: %s\n", err);

@@ -487,6 +487,25 @@ sort_ids(uint32_t *a, size_t n)
 	}
 }
 
+/*
+ * s += v * row, the whole of prediction's cost: written four lanes at a
+ * time, with restrict, so that -O2's vectorizer makes it SIMD.
+ */
+static void
+axpy(float *restrict s, const float *restrict row, float v, size_t n)
+{
+	size_t	k;
+
+	for (k = 0; k + 4 <= n; k += 4) {
+		s[k] += v * row[k];
+		s[k + 1] += v * row[k + 1];
+		s[k + 2] += v * row[k + 2];
+		s[k + 3] += v * row[k + 3];
+	}
+	for (; k < n; k++)
+		s[k] += v * row[k];
+}
+
 int
 triage_classify(const struct triage_model *m, const char *text, size_t len,
     struct triage_result *res, double *probs)
@@ -520,13 +539,9 @@ triage_classify(const struct triage_model *m, const char *text, size_t len,
 	row = m->w + (size_t)m->nterm * m->nclass;
 	for (k = 0; k < m->nclass; k++)
 		score[k] = row[k] * m->bias;
-	for (i = 0; i < n; i++) {
-		float	v = x[i] * (float)norm[uid[i] >= m->nchar];
-
-		row = m->w + (size_t)uid[i] * m->nclass;
-		for (k = 0; k < m->nclass; k++)
-			score[k] += v * row[k];
-	}
+	for (i = 0; i < n; i++)
+		axpy(score, m->w + (size_t)uid[i] * m->nclass,
+		    x[i] * (float)norm[uid[i] >= m->nchar], m->nclass);
 
 	/* liblinear's predict_probability: one-vs-rest, normalised. */
 	sum = 0;

@@ -34,9 +34,11 @@ struct triage_train_opts {
 	double		 C;		/* inverse regularisation strength */
 	double		 eps;		/* liblinear's stopping tolerance */
 	int		 min_df;	/* a term in fewer documents is dropped */
-	int		 folds;		/* threshold from k-fold cross-validation
-					 * of the training data; 0: from the
-					 * validation data */
+	int		 folds;		/* the threshold from held-out folds
+					 * of the training data, one in folds;
+					 * 0: from the validation data */
+	int		 rounds;	/* how many folds are held out in turn
+					 * (folds: cross-validation) */
 	int		 jobs;		/* processes training at once */
 	double		 max_loss;	/* in-scope accuracy, in points, the
 					 * threshold may cost */
@@ -47,7 +49,7 @@ void	triage_train_defaults(struct triage_train_opts *);
 /* What training decided, beside the model. */
 struct triage_fit {
 	double		 threshold;
-	const char	*threshold_from;	/* "cross-validation", ... */
+	char		 threshold_from[48];	/* "1 held-out fold of 5" */
 	double		 base_accuracy;	/* in-scope, no threshold */
 	double		 accuracy;	/* in-scope, at the threshold */
 	double		 recall;	/* out of scope, at the threshold */
