@@ -7,8 +7,8 @@
  * The utterance is the request's text (text or transcript), or the
  * session parameter [triage] text_param names.  The answer sets
  * category, category_confidence (a percentage, two decimals) and
- * out_of_scope; an in-scope category with a [triage] route.CATEGORY goes
- * to that page; an utterance out of scope, or whose best category is
+ * out_of_scope; an in-scope category is acknowledged ("Got it.") and,
+ * with a [triage] route.CATEGORY, sent to that page; an utterance out of scope, or whose best category is
  * below the model's threshold, is offered a person (liveAgentHandoff,
  * handoff_suggested).  Nothing of the text is logged.
  */
@@ -99,6 +99,8 @@ h_triage(struct wh_ctx *ctx)
 		offer_person(ctx, "out_of_scope");
 		return WH_OK;
 	}
+	/* Every answer speaks; the page routed to goes on from here. */
+	cx_resp_say(ctx->resp, "Got it.");
 	if ((page = route_for(ctx->settings, r.category)) != NULL)
 		cx_resp_target_page(ctx->resp, page);
 	return WH_OK;

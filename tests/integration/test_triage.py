@@ -124,7 +124,7 @@ def test_check_config_reads_the_model(cxhook_bin, workdir, model):
         (f"model = {workdir}/missing.model\n", "No such file"),
         (f"model = {truncated}\n", "checksum"),
         (f"model = {corrupted}\n", "checksum"),
-        (f"model = {TRAIN}\n", "too short"),
+        (f"model = {TRAIN}\n", "not a cxhook triage model"),
         (f"model = {model}\nroute.alrm = {ALARM_PAGE}\n", "no such category"),
     ]
     for i, (triage, why) in enumerate(cases):

@@ -450,15 +450,19 @@ test_hostile(void **state)
 
 /* ---- the handler ---- */
 
-/* A parameter's value as encoded: true, false, a number. */
+/* A session parameter that is a JSON boolean. */
 static void
-assert_raw(const struct result *res, const char *name, const char *want)
+assert_bool(const struct result *res, const char *name, bool want)
 {
-	char	raw[64];
+	char		 path[128];
+	json_object	*v;
 
-	raw_param(res, name, raw, sizeof(raw));
-	if (strcmp(raw, want) != 0)
-		fail_msg("%s is %s, want %s: %s", name, raw, want, res->raw.p);
+	snprintf(path, sizeof(path), PARAMS ".%s", name);
+	v = jget(res->o, path);
+	if (v == NULL || !json_object_is_type(v, json_type_boolean) ||
+	    json_object_get_boolean(v) != want)
+		fail_msg("%s is not %s: %s", name, want ? "true" : "false",
+		    res->raw.p);
 }
 
 static const struct config_route routes[] = {
@@ -515,7 +519,7 @@ test_handler_in_scope(void **state)
 	    "\"text\":\"wake me up with an alarm at 6 am\"}", &res);
 	assert_string_equal(res.route->family, "triage");
 	assert_string_equal(jstr(res.o, PARAMS ".category"), "alarm");
-	assert_raw(&res, "out_of_scope", "false");
+	assert_bool(&res, "out_of_scope", false);
 	raw_param(&res, "category_confidence", raw, sizeof(raw));
 	/* A percentage with two decimals. */
 	assert_non_null(strchr(raw, '.'));
@@ -523,6 +527,7 @@ test_handler_in_scope(void **state)
 	assert_true(atof(raw) > 100 * triage_model_threshold(model) &&
 	    atof(raw) <= 100);
 	assert_string_equal(jstr(res.o, "targetPage"), routes[0].page);
+	assert_string_equal(only_text(&res), "Got it.");
 	assert_null(msg_of(&res, "liveAgentHandoff"));
 	assert_false(jhas(res.o, PARAMS ".handoff_suggested"));
 	result_free(&res);
@@ -545,8 +550,8 @@ test_handler_out_of_scope(void **state)
 	/* Symbols make no terms: nothing to go on. */
 	run_triage(model, &s, "{\"fulfillmentInfo\":{\"tag\":\"triage\"},"
 	    "\"text\":\"?!?! ...\"}", &res);
-	assert_raw(&res, "out_of_scope", "true");
-	assert_raw(&res, "handoff_suggested", "true");
+	assert_bool(&res, "out_of_scope", true);
+	assert_bool(&res, "handoff_suggested", true);
 	assert_non_null(jstr(res.o, PARAMS ".category"));
 	assert_non_null(msg_of(&res, "liveAgentHandoff"));
 	assert_string_equal(jstr(msg_of(&res, "liveAgentHandoff"),
@@ -608,7 +613,7 @@ test_handler_no_model(void **state)
 	run_triage(NULL, &s, "{\"fulfillmentInfo\":{\"tag\":\"triage\"},"
 	    "\"text\":\"set an alarm\"}", &res);
 	assert_error_code(&res, "triage_unavailable");
-	assert_raw(&res, "handoff_suggested", "true");
+	assert_bool(&res, "handoff_suggested", true);
 	result_free(&res);
 }
 
