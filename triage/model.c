@@ -202,7 +202,7 @@ check_file(const unsigned char *p, size_t len, struct layout *l)
 	    l->terms_bytes > (uint64_t)TRIAGE_TERMS_MAX * 16)
 		return "counts out of range";
 	if (!(l->threshold >= 0 && l->threshold <= 1) ||
-	    !(l->bias >= 0 && l->bias <= 1e6))
+	    !(l->bias >= 0 && l->bias <= 1))
 		return "threshold or bias out of range";
 	if (get_u32(p + 44) != TRIAGE_WORD_N ||
 	    get_u32(p + 48) != TRIAGE_CHAR_MIN ||
@@ -229,13 +229,17 @@ check_file(const unsigned char *p, size_t len, struct layout *l)
 	    (why = check_strings((const char *)p + l->terms_at,
 	    l->terms_bytes, l->nterm, false, l->nchar, NULL)) != NULL)
 		return why;
-	/* Read with memcpy: the bytes need not be aligned here. */
+	/*
+	 * Read with memcpy: the bytes need not be aligned here.  The bounds
+	 * keep every score finite (|score| < 1e10, see triage_classify).
+	 */
 	for (i = 0; i < l->nterm; i++)
-		if (!isfinite(f = get_f32(p + l->idf_at + 4 * i)) || f <= 0)
-			return "an IDF weight is not a positive number";
+		if (!((f = get_f32(p + l->idf_at + 4 * i)) > 0 &&
+		    f <= TRIAGE_IDF_MAX))
+			return "an IDF weight is not a number in (0, 100]";
 	for (i = 0; i < nw; i++)
-		if (!isfinite(get_f32(p + l->w_at + 4 * i)))
-			return "a weight is not a finite number";
+		if (!(fabsf(get_f32(p + l->w_at + 4 * i)) <= TRIAGE_WEIGHT_MAX))
+			return "a weight is not a finite number of at most 1e6";
 	for (l->nslots = 16; l->nslots < 2 * (size_t)l->nterm; l->nslots *= 2)
 		;
 	return NULL;
@@ -506,13 +510,44 @@ axpy(float *restrict s, const float *restrict row, float v, size_t n)
 		s[k] += v * row[k];
 }
 
+/* log(1 / (1 + e^-s)), for any finite s. */
+static double
+log_sigmoid(double s)
+{
+	return s >= 0 ? -log1p(exp(-s)) : s - log1p(exp(s));
+}
+
+/*
+ * liblinear's predict_probability: a sigmoid per class (one-vs-rest),
+ * normalised to sum 1.  When every sigmoid underflows (only scores below
+ * -700 make them), the same ratios come from their logarithms.
+ */
+static void
+probabilities(const float *score, double *p, size_t n)
+{
+	double	sum = 0, max = -INFINITY;
+	size_t	k;
+
+	for (k = 0; k < n; k++)
+		sum += p[k] = 1 / (1 + exp(-(double)score[k]));
+	if (!(sum >= 1e-300)) {
+		for (k = 0; k < n; k++)
+			if ((p[k] = log_sigmoid(score[k])) > max)
+				max = p[k];
+		for (sum = 0, k = 0; k < n; k++)
+			sum += p[k] = exp(p[k] - max);
+	}
+	for (k = 0; k < n; k++)
+		p[k] /= sum;
+}
+
 int
 triage_classify(const struct triage_model *m, const char *text, size_t len,
     struct triage_result *res, double *probs)
 {
 	static struct occ	 o;
 	float			 score[TRIAGE_CLASS_MAX], x[OCC_MAX];
-	double			 p[TRIAGE_CLASS_MAX], sum, norm[2];
+	double			 p[TRIAGE_CLASS_MAX], norm[2];
 	uint32_t		 uid[OCC_MAX];
 	const float		*row;
 	size_t			 i, n, k, best;
@@ -543,12 +578,7 @@ triage_classify(const struct triage_model *m, const char *text, size_t len,
 		axpy(score, m->w + (size_t)uid[i] * m->nclass,
 		    x[i] * (float)norm[uid[i] >= m->nchar], m->nclass);
 
-	/* liblinear's predict_probability: one-vs-rest, normalised. */
-	sum = 0;
-	for (k = 0; k < m->nclass; k++)
-		sum += p[k] = 1 / (1 + exp(-(double)score[k]));
-	for (k = 0; k < m->nclass; k++)
-		p[k] /= sum;
+	probabilities(score, p, m->nclass);
 	best = m->oos == 0 ? 1 : 0;
 	for (k = best + 1; k < m->nclass; k++)
 		if ((int)k != m->oos && p[k] > p[best])

@@ -18,6 +18,8 @@
 #define TRIAGE_FILE_MAX		((int64_t)1 << 30)
 #define TRIAGE_CLASS_MAX	1024
 #define TRIAGE_TERMS_MAX	(1u << 24)
+#define TRIAGE_IDF_MAX		100	/* ln(n + 1) + 1 is 23 for n = 2^32 */
+#define TRIAGE_WEIGHT_MAX	1e6f
 
 /* FNV-1a of a term's bytes: the model's hash table. */
 uint32_t	triage_term_hash(const char *, size_t);

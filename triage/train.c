@@ -701,6 +701,12 @@ encode(const struct fitdata *fd, double threshold, struct buf *out,
 			double	v = nr_w == 1 ? (j == 0 ? 1 : -1) *
 				    m->w[t] : m->w[t * (size_t)nr_w + (size_t)j];
 
+			if (!(fabs(v) <= TRIAGE_WEIGHT_MAX)) {
+				snprintf(err, errsz, "a weight of %g: lower C",
+				    v);
+				free(w);
+				return -1;
+			}
 			w[m->label[j]] = (float)v;
 		}
 		for (i = 0; i < fd->nclass; i++)

@@ -377,6 +377,11 @@ test_damage(void **state)
 	memcpy(p + len - 36, "\x00\x00\xc0\x7f", 4);	/* a NaN weight */
 	reseal(p, len);
 	refused(p, len, "finite");
+	/* Finite, but large enough to make a score infinite. */
+	memcpy(p, model_bytes.p, len);
+	memcpy(p + len - 36, "\xca\xf2\x49\x71", 4);	/* 1e30 */
+	reseal(p, len);
+	refused(p, len, "at most 1e6");
 	memcpy(p, model_bytes.p, len);
 	p[TRIAGE_HEADER] = '!';				/* the first label */
 	reseal(p, len);
