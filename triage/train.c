@@ -208,6 +208,16 @@ cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Vocabulary ids by their terms' bytes. */
+static int
+cmp_vocab(const void *a, const void *b, void *arg)
+{
+	const struct vocab	*v = arg;
+
+	return strcmp(vocab_term(v, *(const uint32_t *)a),
+	    vocab_term(v, *(const uint32_t *)b));
+}
+
 static int
 cmp_node(const void *a, const void *b)
 {
@@ -340,6 +350,7 @@ fit_features(struct fitdata *fd, const struct triage_data *d, int min_df,
 	struct vocab	 v;
 	struct collect	 c;
 	struct doc	*docs;
+	uint32_t	*kept;
 	int32_t		*map;
 	size_t		 i, j, nnz = 0, at = 0;
 	double		 norm[2], val;
@@ -364,30 +375,26 @@ fit_features(struct fitdata *fd, const struct triage_data *d, int min_df,
 	}
 	free(c.id);
 
-	/* The kept terms, sorted: their rank is their id. */
-	fd->terms = xreallocarray(NULL, v.n + 1, sizeof(*fd->terms));
+	/* The kept terms, sorted: their rank is their id (map). */
+	kept = xreallocarray(NULL, v.n + 1, sizeof(*kept));
 	for (i = 0; i < v.n; i++)
 		if (v.df[i] >= (uint32_t)min_df)
-			fd->terms[fd->nterm++] = (char *)(uintptr_t)vocab_term(&v, i);
-	qsort(fd->terms, fd->nterm, sizeof(*fd->terms), cmp_str);
+			kept[fd->nterm++] = (uint32_t)i;
+	qsort_r(kept, fd->nterm, sizeof(*kept), cmp_vocab, &v);
 	map = xreallocarray(NULL, v.n + 1, sizeof(*map));
 	for (i = 0; i < v.n; i++)
 		map[i] = -1;
+	fd->terms = xreallocarray(NULL, fd->nterm + 1, sizeof(*fd->terms));
 	fd->idf = xcalloc(fd->nterm + 1, sizeof(*fd->idf));
-	fd->nchar = 0;
 	for (i = 0; i < fd->nterm; i++) {
-		fd->terms[i] = xstrdup(fd->terms[i]);
+		map[kept[i]] = (int32_t)i;
+		fd->terms[i] = xstrdup(vocab_term(&v, kept[i]));
+		fd->idf[i] = (float)(log((1.0 + (double)d->n) /
+		    (1.0 + v.df[kept[i]])) + 1);
 		if (fd->terms[i][0] == 'c')
 			fd->nchar++;
 	}
-	for (i = 0; i < v.n; i++)
-		if (v.df[i] >= (uint32_t)min_df)
-			map[i] = find_str(fd->terms, fd->nterm,
-			    vocab_term(&v, i));
-	for (i = 0; i < v.n; i++)
-		if (map[i] >= 0)
-			fd->idf[map[i]] = (float)(log((1.0 + (double)d->n) /
-			    (1.0 + v.df[i])) + 1);
+	free(kept);
 
 	/* Rows: remapped, sorted by id, TF-IDF, block norms, the bias. */
 	for (i = 0; i < d->n; i++)
@@ -790,8 +797,9 @@ triage_train(const struct triage_data *train_data,
     struct buf *out, struct triage_fit *fit, char *err, size_t errsz)
 {
 	struct fitdata	 fd;
+	struct problem	 probe;
 	const char	*why;
-	size_t		 start = out->len;
+	size_t		 start = out->len, i;
 	int		*truth, rc = -1;
 
 	memset(&fd, 0, sizeof(fd));
@@ -817,14 +825,14 @@ triage_train(const struct triage_data *train_data,
 	fd.param.solver_type = o->solver;
 	fd.param.C = o->C;
 	fd.param.eps = o->eps;
-	{
-		struct problem	probe = { (int)fd.n, (int)fd.nterm + 1, fd.y,
-				    fd.x, 1 };
-
-		if ((why = ll.check_parameter(&probe, &fd.param)) != NULL) {
-			snprintf(err, errsz, "liblinear: %s", why);
-			goto done;
-		}
+	probe.l = (int)fd.n;
+	probe.n = (int)fd.nterm + 1;
+	probe.y = fd.y;
+	probe.x = fd.x;
+	probe.bias = 1;
+	if ((why = ll.check_parameter(&probe, &fd.param)) != NULL) {
+		snprintf(err, errsz, "liblinear: %s", why);
+		goto done;
 	}
 	if (run_jobs(&fd, o->jobs, err, errsz) == -1)
 		goto done;
@@ -833,7 +841,7 @@ triage_train(const struct triage_data *train_data,
 	if (o->folds > 0) {
 		/* Only the rows of the held-out folds have answers. */
 		truth = xcalloc(fd.n, sizeof(*truth));
-		for (size_t i = 0; i < fd.n; i++)
+		for (i = 0; i < fd.n; i++)
 			truth[i] = fd.fold[i] >= fd.rounds ? -1 :
 			    (int)fd.y[i] == fd.oos ? TRUTH_OOS : (int)fd.y[i];
 		choose_threshold(truth, fd.best, fd.pbest, fd.poos, fd.n,
