@@ -51,6 +51,12 @@
 #error "the model's arrays are used in place: a little-endian host is needed"
 #endif
 
+struct slot {
+	uint32_t	hash;
+	uint32_t	id;		/* term index + 1, or 0 */
+	uint32_t	off;		/* into terms */
+};
+
 struct triage_model {
 	size_t		 region_len;	/* the mapping this struct heads */
 	size_t		 file_len;
@@ -59,7 +65,12 @@ struct triage_model {
 	double		 threshold;
 	float		 bias;
 	uint32_t	 mask;		/* hash slots - 1 */
-	const uint32_t	*slots;		/* term index + 1, or 0 */
+	/*
+	 * Open addressing: a slot holds a term's index + 1 (0: empty) and
+	 * its offset, beside its hash, so that a probe reads one cache
+	 * line, and a term's bytes only when the hash matches.
+	 */
+	const struct slot *slots;
 	const uint32_t	*term_off;	/* into terms */
 	const uint32_t	*label_off;	/* into labels */
 	const char	*labels;
@@ -246,17 +257,19 @@ check_file(const unsigned char *p, size_t len, struct layout *l)
 }
 
 static void
-build_index(struct triage_model *m, uint32_t *slots)
+build_index(struct triage_model *m, struct slot *slots)
 {
-	uint32_t	i, h;
+	uint32_t	i, h, at;
 	const char	*t;
 
 	for (i = 0; i < m->nterm; i++) {
 		t = m->terms + m->term_off[i];
-		h = triage_term_hash(t, strlen(t)) & m->mask;
-		while (slots[h] != 0)
-			h = (h + 1) & m->mask;
-		slots[h] = i + 1;
+		h = triage_term_hash(t, strlen(t));
+		for (at = h & m->mask; slots[at].id != 0; at = (at + 1) & m->mask)
+			;
+		slots[at].hash = h;
+		slots[at].id = i + 1;
+		slots[at].off = m->term_off[i];
 	}
 }
 
@@ -269,14 +282,16 @@ triage_model_parse(const void *buf, size_t len, char *err, size_t errsz)
 	const char		*why;
 	size_t			 head, size;
 	char			*region, *file;
-	uint32_t		*term_off, *label_off, *slots;
+	uint32_t		*term_off, *label_off;
+	struct slot		*slots;
 
 	if ((why = check_file(p, len, &l)) != NULL) {
 		snprintf(err, errsz, "%s", why);
 		return NULL;
 	}
 	head = (sizeof(*m) + 63) & ~(size_t)63;
-	size = head + 4 * ((size_t)l.nterm + l.nslots + l.nclass) + pad4(len);
+	size = head + sizeof(*slots) * l.nslots +
+	    4 * ((size_t)l.nterm + l.nclass) + pad4(len);
 	region = mmap(NULL, size, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (region == MAP_FAILED) {
@@ -285,9 +300,9 @@ triage_model_parse(const void *buf, size_t len, char *err, size_t errsz)
 		return NULL;
 	}
 	m = (struct triage_model *)(void *)region;
-	term_off = (uint32_t *)(void *)(region + head);
-	slots = term_off + l.nterm;
-	label_off = slots + l.nslots;
+	slots = (struct slot *)(void *)(region + head);
+	term_off = (uint32_t *)(slots + l.nslots);
+	label_off = term_off + l.nterm;
 	file = (char *)(label_off + l.nclass);
 	memcpy(file, p, len);
 
@@ -427,14 +442,17 @@ int
 triage_model_term(const struct triage_model *m, const char *term,
     size_t len)
 {
-	uint32_t	h = triage_term_hash(term, len) & m->mask, i;
-	const char	*t;
+	const struct slot	*sl;
+	const char		*t;
+	uint32_t		 h = triage_term_hash(term, len), at;
 
-	while ((i = m->slots[h]) != 0) {
-		t = m->terms + m->term_off[i - 1];
+	for (at = h & m->mask; (sl = &m->slots[at])->id != 0;
+	    at = (at + 1) & m->mask) {
+		if (sl->hash != h)
+			continue;
+		t = m->terms + sl->off;
 		if (strncmp(t, term, len) == 0 && t[len] == '\0')
-			return (int)(i - 1);
-		h = (h + 1) & m->mask;
+			return (int)(sl->id - 1);
 	}
 	return -1;
 }
