@@ -1,6 +1,8 @@
 /*
  * cxhook train and cxhook classify (docs/contract.md §8, README "Triage").
  */
+#include <sys/resource.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +48,20 @@ seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of this process and its waited-for children. */
+static double
+cpu_seconds(void)
+{
+	struct rusage	self, kids;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	return (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec +
+	    kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) +
+	    (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
+	    kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
 }
 
 static int
@@ -108,7 +124,7 @@ train_main(int argc, char **argv)
 	const char		*data_path = NULL, *val_path = NULL;
 	const char		*model_path = NULL;
 	char			 err[512];
-	double			 t0, v;
+	double			 t0, c0, v;
 	int			 ch, rc = EX_DATAERR;
 
 	triage_train_defaults(&o);
@@ -197,6 +213,7 @@ train_main(int argc, char **argv)
 
 	buf_init(&bytes);
 	t0 = seconds();
+	c0 = cpu_seconds();
 	if (triage_train(&data, val_path != NULL ? &val : NULL, &o, &bytes,
 	    &fit, err, sizeof(err)) == -1) {
 		fprintf(stderr, "cxhook: train: %s\n", err);
@@ -205,8 +222,8 @@ train_main(int argc, char **argv)
 		goto done;
 	}
 	printf("trained on %zu utterances: %zu labels, %zu terms, C = %g, "
-	    "in %.1f s\n", data.n, fit.nclass, fit.nterm, o.C,
-	    seconds() - t0);
+	    "in %.1f s (%.1f s of CPU)\n", data.n, fit.nclass, fit.nterm,
+	    o.C, seconds() - t0, cpu_seconds() - c0);
 	printf("threshold %.3f, chosen on %s (%s):\n"
 	    "  in-scope accuracy %.2f %% -> %.2f %%, out-of-scope recall "
 	    "%.2f %%\n", fit.threshold, fit.threshold_from, o.folds > 0 ?
