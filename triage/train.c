@@ -515,8 +515,8 @@ run_jobs(struct fitdata *fd, int jobs, char *err, size_t errsz)
 	if (n > fd->rounds)
 		n = fd->rounds;
 	size = fd->n * (sizeof(*fd->pbest) + sizeof(*fd->poos) +
-	    sizeof(*fd->best));
-	shared = mmap(NULL, size > 0 ? size : 1, PROT_READ | PROT_WRITE,
+	    sizeof(*fd->best)) + 1;
+	shared = mmap(NULL, size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED) {
 		snprintf(err, errsz, "mmap: %s", strerror(errno));
