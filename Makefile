@@ -9,6 +9,7 @@
 #   make run                  a demo pool behind lighttpd on 127.0.0.1:8080
 #   make bench                cxhook beside a bare libfcgi responder and FastAPI
 #   make bench-large          the same on a data set 100 times larger
+#   make bench-triage         train the triage model on CLINC150, time it
 #   make install              PREFIX=/usr/local DESTDIR=
 
 PREFIX		?= /usr/local
@@ -57,7 +58,7 @@ LIBS		 = $(LIBFCGI) $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) $(EDGE_PKGS) 2>/de
 # link with json-c, inih, ICU and cmocka only; `make check-seams` proves
 # it needs no libfcgi, libpq, libcurl or libsystemd.  The edges reach the
 # outside world.
-CORE_DIRS	:= lib cx auth handlers request config
+CORE_DIRS	:= lib cx auth handlers request config triage
 EDGE_DIRS	:= fcgi db upstream courier keys cli
 CORE_SRC	:= $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c))
 EDGE_SRC	:= $(foreach d,$(EDGE_DIRS),$(wildcard $(d)/*.c))
@@ -75,8 +76,8 @@ UNIT_LIBS	 = $(CORE_LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 UNIT_EDGE_OBJ	:= $(BUILD)/db/stmt.o
 
 .PHONY: all deps test unit-tests check-unit check-integration check-valgrind \
-	check-sanitize check-headers check-seams fuzz bench bench-large run install \
-	clean
+	check-sanitize check-headers check-seams fuzz fuzz-model bench \
+	bench-large bench-triage run install clean
 
 all: $(BUILD)/cxhook
 
@@ -178,6 +179,7 @@ test: deps
 	$(MAKE) check-sanitize
 	$(MAKE) check-valgrind
 	$(MAKE) fuzz FUZZ_SECONDS=20
+	$(MAKE) fuzz-model FUZZ_SECONDS=5
 
 # libFuzzer over the whole request pipeline (tests/fuzz/fuzz_webhook.c),
 # seeded with tests/corpus; a crash, leak, sanitizer report or broken
@@ -197,6 +199,32 @@ fuzz:
 	cd build/fuzz && ./fuzz_webhook -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
 	    corpus
+
+# libFuzzer over the triage model file's reader (tests/fuzz/
+# fuzz_triage_model.c), seeded with a small model trained here.
+fuzz-model: $(BUILD)/cxhook
+	@mkdir -p build/fuzz/model-corpus
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_triage_model \
+	    tests/fuzz/fuzz_triage_model.c $(CORE_SRC) $(CORE_LIBS)
+	$(BUILD)/cxhook train --data tests/corpus/triage/tiny.csv --folds 3 \
+	    --model build/fuzz/model-corpus/tiny.model >/dev/null
+	cd build/fuzz && ./fuzz_triage_model -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
+	    model-corpus
+
+# Triage on the full CLINC150 train split (bench/clinc150/): the training
+# time and the validation figures, then microseconds per classification
+# and per whole triage turn (bench/triage_bench.c).
+$(BUILD)/bench/triage_bench: bench/triage_bench.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_LIB) $(ALL_LDFLAGS) $(CORE_LIBS)
+
+bench-triage: $(BUILD)/cxhook $(BUILD)/bench/triage_bench
+	$(BUILD)/cxhook train --data bench/clinc150/train.csv \
+	    --validate bench/clinc150/validation.csv \
+	    --model $(BUILD)/bench/clinc150.model
+	$(BUILD)/bench/triage_bench $(BUILD)/bench/clinc150.model \
+	    bench/clinc150/validation.csv 10
 
 # These install packages first, then build in a fresh make: the flags
 # above come from pkg-config, which only knows libraries once installed.

@@ -5,6 +5,8 @@
  *   cxhook migrate [-c FILE] [--status] apply the schema migrations
  *   cxhook send URL [...]               send a WebhookRequest
  *   cxhook check-config -c FILE         validate a configuration file
+ *   cxhook train --data F --model OUT   train a triage model
+ *   cxhook classify --model M [TEXT...] classify utterances
  *
  * Exit codes follow sysexits(3): 64 usage, 69 unavailable, 78 configuration.
  */
@@ -16,9 +18,11 @@
 
 #include "cli/migrate.h"
 #include "cli/send.h"
+#include "cli/triage.h"
 #include "config/config.h"
 #include "fcgi/pool.h"
 #include "lib/log.h"
+#include "triage/triage.h"
 
 #define EX_USAGE	64
 #define EX_CONFIG	78
@@ -33,6 +37,10 @@ usage(FILE *fp)
 	    "[--param NAME=VALUE]... [--session ID]\n"
 	    "                       [--file REQUEST.json] [--token TOKEN]\n"
 	    "       cxhook check-config -c FILE\n"
+	    "       cxhook train --data TRAIN.csv [--validate VAL.csv] "
+	    "--model OUT\n"
+	    "                    [--out-of-scope-label oos]\n"
+	    "       cxhook classify --model M [TEXT...] [--file FILE.csv]\n"
 	    "       cxhook --help | --version\n"
 	    "FILE defaults to %s.\n", CONFIG_DEFAULT_PATH);
 }
@@ -99,6 +107,22 @@ load(const char *path, struct config *cfg)
 	return 0;
 }
 
+/* check-config also reads the [triage] model, as the pool would. */
+static int
+check_triage(const struct config *cfg, const char *path)
+{
+	struct triage_model	*m;
+	char			 err[1024];
+
+	if (pool_triage_load(cfg, &m, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cxhook: %s\n", err);
+		return EX_CONFIG;
+	}
+	triage_model_free(m);
+	printf("%s: configuration OK\n", path);
+	return 0;
+}
+
 static int
 cmd_with_config(int argc, char **argv, const char *cmd)
 {
@@ -116,7 +140,7 @@ cmd_with_config(int argc, char **argv, const char *cmd)
 	else if (is_migrate)
 		rc = migrate_run(&cfg, o.status);
 	else
-		printf("%s: configuration OK\n", o.config);
+		rc = check_triage(&cfg, o.config);
 	config_free(&cfg);
 	return rc;
 }
@@ -142,6 +166,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "send") == 0)
 		return send_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "train") == 0)
+		return train_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "classify") == 0)
+		return classify_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0 || strcmp(cmd, "migrate") == 0 ||
 	    strcmp(cmd, "check-config") == 0)
 		return cmd_with_config(argc - 1, argv + 1, cmd);

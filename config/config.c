@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "lib/cidr.h"
 #include "lib/xalloc.h"
+#include "triage/model.h"
 
 enum cf_type {
 	CF_STR,
@@ -39,6 +40,7 @@ enum cf_type {
 	CF_HEADER,		/* an HTTP header name */
 	CF_REQUIRE,		/* off | require: bool */
 	CF_STATEMENTS,		/* prepared | unnamed: bool "unnamed" */
+	CF_ROUTES,		/* a family: "route." + CATEGORY = PAGE */
 };
 
 struct cf_key {
@@ -127,6 +129,12 @@ static const struct cf_key keys[] = {
 	    "60s", 2000, 3600000, 0, NULL },
 	{ "handoff", "sentiment_below", CF_DOUBLE, OFF(sentiment_below), NULL,
 	    -1, 1, OFF(has_sentiment_below), NULL },
+	{ "triage", "model", CF_STR, OFF(triage_model), NULL, 0, 0, 0, NULL },
+	{ "triage", "text_param", CF_STR, OFF(triage_text_param), NULL, 0, 0,
+	    0, NULL },
+	/* A family (CF_ROUTES): every key its name begins. */
+	{ "triage", "route.", CF_ROUTES, OFF(triage_routes), NULL, 0, 0, 0,
+	    NULL },
 	{ "log", "level", CF_LEVEL, OFF(log_level), "info", 0, 0, 0, NULL },
 };
 
@@ -343,6 +351,18 @@ load_secret(const char *value, char **out)
 	return read_secret(value, out);
 }
 
+static void
+free_routes(struct config *cfg)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->n_triage_routes; i++) {
+		free(cfg->triage_routes[i].category);
+		free(cfg->triage_routes[i].page);
+	}
+	free(cfg->triage_routes);
+}
+
 static bool
 is_url(const char *v)
 {
@@ -421,6 +441,33 @@ check_header(const char *v)
 	if (strcasecmp(v, "Authorization") == 0)
 		return "Authorization is for the bearer, basic and ID-token "
 		    "modes";
+	return NULL;
+}
+
+/*
+ * [triage] route.CATEGORY = PAGE.  The category is a label as a model
+ * names them; the page a CX resource name, checked for its shape only
+ * (.../pages/ID): which pages exist only the agent knows.
+ */
+static const char *
+add_route(struct config *cfg, const char *category, const char *page)
+{
+	size_t	i;
+
+	if (!triage_label_valid(category, strlen(category)))
+		return "expected route.CATEGORY, the category in letters, "
+		    "digits and _ - . :";
+	for (i = 0; i < cfg->n_triage_routes; i++)
+		if (strcmp(cfg->triage_routes[i].category, category) == 0)
+			return "set twice";
+	if (strstr(page, "/pages/") == NULL || strlen(page) > 1024 ||
+	    strpbrk(page, " \t\"\\") != NULL)
+		return "expected a page resource name, "
+		    "projects/P/locations/L/agents/A/flows/F/pages/ID";
+	cfg->triage_routes = xreallocarray(cfg->triage_routes,
+	    cfg->n_triage_routes + 1, sizeof(*cfg->triage_routes));
+	cfg->triage_routes[cfg->n_triage_routes].category = xstrdup(category);
+	cfg->triage_routes[cfg->n_triage_routes++].page = xstrdup(page);
 	return NULL;
 }
 
@@ -510,6 +557,8 @@ set_value(struct config *cfg, const struct cf_key *k, const char *v)
 			return "expected prepared or unnamed";
 		*(bool *)(void *)base = strcmp(v, "unnamed") == 0;
 		return NULL;
+	case CF_ROUTES:
+		break;	/* on_key, which knows the key's name */
 	}
 	return "unknown type";
 }
@@ -524,7 +573,9 @@ find_key(const char *section, const char *name, bool *section_known)
 		if (strcmp(keys[i].section, section) != 0)
 			continue;
 		*section_known = true;
-		if (strcmp(keys[i].name, name) == 0)
+		if (strcmp(keys[i].name, name) == 0 ||
+		    (keys[i].type == CF_ROUTES && strncmp(keys[i].name, name,
+		    strlen(keys[i].name)) == 0))
 			return &keys[i];
 	}
 	return NULL;
@@ -540,6 +591,8 @@ on_key(void *user, const char *section, const char *name, const char *value)
 
 	if ((k = find_key(section, name, &known)) == NULL)
 		why = known ? "unknown key" : "unknown section";
+	else if (k->type == CF_ROUTES)
+		why = add_route(st->cfg, name + strlen(k->name), value);
 	else if (st->seen[k - keys])
 		why = "set twice";
 	else {
@@ -703,6 +756,13 @@ check_whole(const struct config *cfg)
 	if (cfg->forward_retry_base_ms > cfg->forward_retry_max_ms)
 		return "[booking] forward_retry_base must not exceed "
 		    "forward_retry_max";
+	if ((cfg->triage_text_param != NULL || cfg->n_triage_routes > 0) &&
+	    cfg->triage_model == NULL)
+		return "[triage] text_param and route.* need [triage] model";
+	if ((cfg->triage_model != NULL && cfg->triage_model[0] == '\0') ||
+	    (cfg->triage_text_param != NULL &&
+	    cfg->triage_text_param[0] == '\0'))
+		return "[triage] model and text_param must not be empty";
 	return check_auth(cfg);
 }
 
@@ -765,6 +825,9 @@ config_free(struct config *cfg)
 		case CF_CIDR_LIST:
 			free_list(*(char ***)(void *)((char *)cfg +
 			    keys[i].offset));
+			break;
+		case CF_ROUTES:
+			free_routes(cfg);
 			break;
 		default:
 			break;

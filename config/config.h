@@ -15,6 +15,12 @@
 
 #define CONFIG_DEFAULT_PATH	"/etc/cxhook/cxhook.conf"
 
+/* [triage] route.CATEGORY = PAGE: one per category. */
+struct config_route {
+	char		*category;
+	char		*page;		/* a CX page resource name */
+};
+
 struct config {
 	char		*path;
 
@@ -71,6 +77,12 @@ struct config {
 	/* [handoff] */
 	double		 sentiment_below;
 	bool		 has_sentiment_below;
+
+	/* [triage] */
+	char		*triage_model;		/* the model file; NULL: off */
+	char		*triage_text_param;	/* NULL: the request's text */
+	struct config_route *triage_routes;
+	size_t		 n_triage_routes;
 
 	/* [log] */
 	enum log_level	 log_level;

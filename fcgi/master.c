@@ -50,6 +50,7 @@
 #include "lib/textkey.h"
 #include "lib/xalloc.h"
 #include "request/http.h"
+#include "triage/triage.h"
 #include "upstream/upstream.h"
 
 /* Extra time, past the request deadline, a stopping worker is given. */
@@ -91,6 +92,7 @@ struct backoff {
 struct master {
 	struct config	*cfg;
 	struct pool_shared shared;
+	struct triage_model *triage;	/* shared.triage, the master's to free */
 	struct scoreboard *sb;
 	int		 listen_fd;
 	char		*unix_path;
@@ -422,6 +424,50 @@ pool_config_check(const struct config *cfg, char *err, size_t errsz)
 	return 0;
 }
 
+int
+pool_triage_load(const struct config *cfg, struct triage_model **out,
+    char *err, size_t errsz)
+{
+	struct triage_model	*m;
+	char			 why[512];
+	size_t			 i;
+
+	*out = NULL;
+	if (cfg->triage_model == NULL)
+		return 0;
+	if (triage_icu_load() == -1) {
+		snprintf(err, errsz, "%s: [triage] model: ICU cannot be loaded",
+		    cfg->path);
+		return -1;
+	}
+	if ((m = triage_model_load(cfg->triage_model, why,
+	    sizeof(why))) == NULL) {
+		snprintf(err, errsz, "%s: [triage] model: %s", cfg->path, why);
+		return -1;
+	}
+	/* A route for a category the model lacks is a typo. */
+	for (i = 0; i < cfg->n_triage_routes; i++) {
+		if (triage_model_find_label(m,
+		    cfg->triage_routes[i].category) >= 0)
+			continue;
+		snprintf(err, errsz, "%s: [triage] route.%s: the model has no "
+		    "such category", cfg->path, cfg->triage_routes[i].category);
+		triage_model_free(m);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
+
+static void
+log_model(const struct config *cfg, const struct triage_model *t)
+{
+	if (t != NULL)
+		log_info("triage model %s: %zu categories, %zu terms, %zu bytes",
+		    cfg->triage_model, triage_model_nclass(t),
+		    triage_model_nterm(t), triage_model_bytes(t));
+}
+
 /*
  * Starts a new generation.  The workers of the old ones finish what they
  * are doing; one still busy after the deadline plus the grace period (a
@@ -442,12 +488,15 @@ retire_generation(struct master *m)
 static void
 reload(struct master *m)
 {
-	struct config	*fresh;
-	char		 err[512];
+	struct config		*fresh;
+	struct triage_model	*triage = NULL;
+	char			 err[1024];
 
 	fresh = xcalloc(1, sizeof(*fresh));
+	/* A model that does not load refuses the reload, as a bad file does. */
 	if (config_load(m->cfg->path, fresh, err, sizeof(err)) == -1 ||
-	    pool_config_check(fresh, err, sizeof(err)) == -1) {
+	    pool_config_check(fresh, err, sizeof(err)) == -1 ||
+	    pool_triage_load(fresh, &triage, err, sizeof(err)) == -1) {
 		log_warnx("reload refused, keeping the running configuration: "
 		    "%s", err);
 		config_free(fresh);
@@ -468,6 +517,14 @@ reload(struct master *m)
 	*m->cfg = *fresh;
 	free(fresh);
 	log_set_level(m->cfg->log_level);
+	/*
+	 * Workers of the old generation have the old model in their own
+	 * address space: the master's mapping of it can go.
+	 */
+	triage_model_free(m->triage);
+	m->triage = triage;
+	m->shared.triage = triage;
+	log_model(m->cfg, triage);
 	retire_generation(m);
 	m->wanted = m->cfg->workers;
 	m->births.ms = m->births.until = 0;
@@ -676,6 +733,13 @@ pool_run(struct config *cfg)
 	/* And the same ICU, which keys the cache (lib/textkey.c). */
 	if (cfg->weather_url != NULL)
 		(void)textkey_load();
+	/* And the triage model, read-only pages every worker shares. */
+	if (pool_triage_load(cfg, &m.triage, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return 78;	/* EX_CONFIG */
+	}
+	m.shared.triage = m.triage;
+	log_model(cfg, m.triage);
 	master_signals(&m);
 	if ((m.listen_fd = listen_open(cfg, &m.unix_path, err,
 	    sizeof(err))) == -1) {
@@ -705,6 +769,7 @@ pool_run(struct config *cfg)
 	close(m.listen_fd);
 	free(m.unix_path);
 	free(m.workers);
+	triage_model_free(m.triage);
 	log_info("stopped");
 	return 0;
 }

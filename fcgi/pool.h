@@ -11,12 +11,15 @@ struct auth_keyring;
 struct config;
 struct scoreboard;
 struct shcache;
+struct triage_model;
 
 /* What the master shares with every worker it forks. */
 struct pool_shared {
 	struct scoreboard	*sb;
 	struct shcache		*weather_cache;
 	struct auth_keyring	*keyring;	/* the ID-token keys */
+	/* Read-only pages every worker shares; NULL: no [triage] model. */
+	const struct triage_model *triage;
 };
 
 
@@ -45,6 +48,14 @@ struct pool_shared {
  * err set ("FILE: [section] key: why").
  */
 int	pool_config_check(const struct config *, char *err, size_t errsz);
+
+/*
+ * The [triage] model the configuration names, read and checked (its
+ * checksum, version and sizes, and a category for every route.*): 0 with
+ * *out set (NULL when no model is configured), or -1 with err set.
+ */
+int	pool_triage_load(const struct config *, struct triage_model **out,
+	    char *err, size_t errsz);
 
 /* Runs the pool in the foreground until SIGTERM/SIGINT/SIGQUIT; an exit code. */
 int	pool_run(struct config *);

@@ -537,6 +537,7 @@ worker_run(const struct config *cfg, int listen_fd, int master_pid,
 	app.http_ops = &upstream_http_ops;
 	app.http = upstream_new();
 	app.weather_cache = shared->weather_cache;
+	app.triage = shared->triage;
 	app.random = fill_random;
 	board.sb = shared->sb;
 	board.slot = &shared->sb->slots[slot];

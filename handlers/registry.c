@@ -19,6 +19,7 @@ static const struct route routes[] = {
 	{ "booking.create", h_booking_create, "booking" },
 	{ "booking.status", h_booking_status, "booking" },
 	{ "database-query", h_database_query, "account" },
+	{ "triage", h_triage, "triage" },
 	{ "weather", h_weather, "weather" },
 	{ "weather.current", h_weather, "weather" },
 };

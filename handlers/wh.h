@@ -19,7 +19,9 @@
 #include "cx/cx.h"
 #include "lib/buf.h"
 
+struct config_route;
 struct shcache;
+struct triage_model;
 
 /*
  * Infrastructure outcomes.  Business outcomes (an unknown account, a full
@@ -103,6 +105,11 @@ struct wh_settings {
 	double		 sentiment_below;
 	const char	*time_zone;		/* bookings' local time */
 	bool		 forward_bookings;	/* an outbox row per change */
+	/* [triage]: the parameter holding the text (NULL: the query's) */
+	const char	*triage_text_param;
+	const struct config_route *triage_routes;	/* targetPage per
+							 * category */
+	size_t		 n_triage_routes;
 };
 
 struct wh_ctx {
@@ -113,6 +120,7 @@ struct wh_ctx {
 	const struct http_ops		*http_ops;
 	void				*http;
 	struct shcache			*weather_cache;	/* NULL: no cache */
+	const struct triage_model	*triage;	/* NULL: no model */
 	const struct wh_settings	*settings;
 	int64_t				 deadline_ms;
 	/* Fills n bytes with unguessable randomness (booking ids). */
@@ -155,6 +163,7 @@ enum wh_status	h_weather(struct wh_ctx *);
 enum wh_status	h_booking_create(struct wh_ctx *);
 enum wh_status	h_booking_status(struct wh_ctx *);
 enum wh_status	h_booking_cancel(struct wh_ctx *);
+enum wh_status	h_triage(struct wh_ctx *);
 
 /* Money, exact: formats a numeric's text ("-1250.7") for speech. */
 int	money_format(const char *amount, const char *currency, char *out,

@@ -43,6 +43,9 @@ http_settings(struct http_app *app, const struct config *cfg)
 	s->sentiment_below = cfg->sentiment_below;
 	s->time_zone = cfg->booking_timezone;
 	s->forward_bookings = cfg->booking_forward_url != NULL;
+	s->triage_text_param = cfg->triage_text_param;
+	s->triage_routes = cfg->triage_routes;
+	s->n_triage_routes = cfg->n_triage_routes;
 	auth_settings_from(&app->auth, cfg);
 }
 
@@ -322,6 +325,7 @@ webhook(struct http_app *app, const struct http_in *in, struct http_out *out)
 	ctx.http_ops = app->http_ops;
 	ctx.http = app->http;
 	ctx.weather_cache = app->weather_cache;
+	ctx.triage = app->triage;
 	ctx.settings = &app->settings;
 	ctx.random = app->random;
 	ctx.deadline_ms = in->started_ms + app->cfg->deadline_ms;

@@ -67,6 +67,7 @@ struct http_app {
 	const struct http_ops	*http_ops;
 	void			*http;
 	struct shcache		*weather_cache;
+	const struct triage_model *triage;	/* NULL: no model */
 	void			(*random)(void *, size_t);
 	struct wh_settings	 settings;
 	struct auth_settings	 auth;
