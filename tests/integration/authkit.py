@@ -23,7 +23,6 @@ import contextlib
 import datetime
 import hashlib
 import hmac
-import http.client
 import ipaddress
 import json
 import re
@@ -40,7 +39,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 import conftest
-from conftest import TIMEOUT, Proc, Response, WebServer, free_port, tail, tcp_accepts, wait_until
+from conftest import (TIMEOUT, Proc, WebServer, free_port, http_request, tail, tcp_accepts,
+                      wait_until)
 from stubs import _StubBase
 
 ISSUER = "https://accounts.google.com"
@@ -481,25 +481,10 @@ def https_request(url, method="POST", body=None, headers=None, cafile=None,
     """One request on a fresh TLS connection that verifies the server
     against cafile; client: a (certfile, keyfile) pair to present, or
     None to present none."""
-    assert url.startswith("https://")
-    hostport, _, path = url[len("https://"):].partition("/")
-    host, _, port = hostport.rpartition(":")
     ctx = ssl.create_default_context(cafile=str(cafile))
     if client is not None:
         ctx.load_cert_chain(str(client[0]), str(client[1]))
-    conn = http.client.HTTPSConnection(host, int(port), timeout=timeout, context=ctx)
-    try:
-        hdrs = {"Connection": "close"}
-        hdrs.update(headers or {})
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        conn.request(method, "/" + path, body=body, headers=hdrs)
-        resp = conn.getresponse()
-        data = resp.read()
-        return Response(resp.status, resp.reason,
-                        {k.lower(): v for k, v in resp.getheaders()}, data)
-    finally:
-        conn.close()
+    return http_request(url, method, body, headers, timeout=timeout, tls=ctx)
 
 
 # --------------------------------------------------------------------------

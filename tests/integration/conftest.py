@@ -178,17 +178,24 @@ class Response:
 
 
 def http_request(url, method="POST", body=None, headers=None, timeout=TIMEOUT,
-                 chunked=False, source=None):
+                 chunked=False, source=None, tls=None):
     """One request on a fresh connection; never waits more than timeout.
     chunked: send the body with Transfer-Encoding: chunked (no Content-Length).
     source: the client's own address (e.g. "127.0.0.2", a client that is
-    not this host as far as the web server's access rules go)."""
-    assert url.startswith("http://")
-    hostport, _, path = url[len("http://"):].partition("/")
+    not this host as far as the web server's access rules go).
+    tls: the ssl.SSLContext of an https:// URL."""
+    scheme, _, rest = url.partition("://")
+    assert scheme == ("https" if tls else "http"), url
+    hostport, _, path = rest.partition("/")
     host, _, port = hostport.rpartition(":")
     host = host.strip("[]")
-    conn = http.client.HTTPConnection(host, int(port), timeout=timeout,
-                                      source_address=(source, 0) if source else None)
+    src = (source, 0) if source else None
+    if tls:
+        conn = http.client.HTTPSConnection(host, int(port), timeout=timeout,
+                                           source_address=src, context=tls)
+    else:
+        conn = http.client.HTTPConnection(host, int(port), timeout=timeout,
+                                          source_address=src)
     try:
         hdrs = {"Connection": "close"}
         hdrs.update(headers or {})
