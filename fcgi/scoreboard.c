@@ -209,9 +209,9 @@ sb_metrics(const struct scoreboard *sb, int64_t now, struct buf *b)
 		buf_printf(b, "cxhook_responses_total{class=\"%dxx\"} %llu\n",
 		    c, (unsigned long long)LOAD(&sb->responses[c]));
 	buf_printf(b,
-	    "# HELP cxhook_request_duration_seconds_sum Time spent answering.\n"
-	    "# TYPE cxhook_request_duration_seconds_sum counter\n"
-	    "cxhook_request_duration_seconds_sum %.6f\n"
+	    "# HELP cxhook_request_duration_seconds_total Time spent answering, in all.\n"
+	    "# TYPE cxhook_request_duration_seconds_total counter\n"
+	    "cxhook_request_duration_seconds_total %.6f\n"
 	    "# HELP cxhook_workers_respawned_total Workers replaced after "
 	    "dying.\n"
 	    "# TYPE cxhook_workers_respawned_total counter\n"

@@ -13,7 +13,7 @@ run_pkgs="postgresql-15 postgresql-client-15 lighttpd libfcgi-bin curl liblinear
 # lighttpd's is a package of its own; python3-cryptography makes the test
 # keys, certificates and ID tokens.
 test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang libfcgi-dev pgbouncer
-	libclang-rt-14-dev lighttpd-mod-openssl python3-cryptography"
+	libclang-rt-14-dev lighttpd-mod-openssl python3-cryptography prometheus"
 
 bench_pkgs="wrk lighttpd nginx-light libfcgi-dev postgresql-15 postgresql-client-15
 	python3-fastapi uvicorn python3-uvloop python3-httptools python3-psycopg
@@ -53,3 +53,13 @@ fi
 $sudo apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
 $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+
+# ... nor be started at the next boot: every service the packages just
+# installed is disabled (the tests and `make run` start their own).
+for unit in apache2 nginx lighttpd postgresql pgbouncer prometheus; do
+	case " $missing " in
+	*" $unit"*) ;;
+	*) continue ;;
+	esac
+	$sudo systemctl --quiet disable "$unit" 2>/dev/null || true
+done

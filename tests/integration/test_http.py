@@ -101,7 +101,7 @@ METRICS = {
     "cxhook_workers": ("gauge", {'state="idle"', 'state="busy"'}),
     "cxhook_requests_total": ("counter", {""}),
     "cxhook_responses_total": ("counter", {f'class="{c}xx"' for c in range(2, 6)}),
-    "cxhook_request_duration_seconds_sum": ("counter", {""}),
+    "cxhook_request_duration_seconds_total": ("counter", {""}),
     "cxhook_workers_respawned_total": ("counter", {""}),
     "cxhook_workers_killed_total": ("counter", {""}),
     "cxhook_uptime_seconds": ("gauge", {""}),
@@ -163,8 +163,8 @@ def test_metrics(server):
     got = tuple(after[m] - before[m] for m in (total, c2, c4, c5))
     assert got == (3 + k, 2 + k, 1, 0), \
         f"requests, 2xx, 4xx, 5xx moved by {got} after {k} scrapes"
-    assert after[("cxhook_request_duration_seconds_sum", "")] > \
-        before[("cxhook_request_duration_seconds_sum", "")], (before, after)
+    assert after[("cxhook_request_duration_seconds_total", "")] > \
+        before[("cxhook_request_duration_seconds_total", "")], (before, after)
 
 
 def test_status(server, pool):
