@@ -172,14 +172,26 @@ check-valgrind: all unit-tests
 check-sanitize:
 	$(MAKE) SANITIZE=address,undefined check-unit check-integration
 
+# Every stage in turn; the fuzzers' chatter goes to build/fuzz/*.log (its
+# tail is shown if one fails), and the last line says what ran and how long
+# it took.
 test: deps
-	$(MAKE) all unit-tests check-headers check-seams
-	$(MAKE) check-unit
-	$(MAKE) check-integration
-	$(MAKE) check-sanitize
-	$(MAKE) check-valgrind
-	$(MAKE) fuzz FUZZ_SECONDS=20
-	$(MAKE) fuzz-model FUZZ_SECONDS=5
+	@t0=$$(date +%s); set -e; \
+	$(MAKE) all unit-tests check-headers check-seams; \
+	$(MAKE) check-unit; \
+	$(MAKE) check-integration; \
+	$(MAKE) check-sanitize; \
+	$(MAKE) check-valgrind; \
+	mkdir -p build/fuzz; \
+	$(MAKE) fuzz FUZZ_SECONDS=20 >build/fuzz/webhook.log 2>&1 || \
+	    { tail -n 40 build/fuzz/webhook.log; exit 1; }; \
+	$(MAKE) fuzz-model FUZZ_SECONDS=5 >build/fuzz/model.log 2>&1 || \
+	    { tail -n 40 build/fuzz/model.log; exit 1; }; \
+	echo "make test: passed in $$(( $$(date +%s) - t0 )) s: unit tests (plain," \
+	    "ASan/UBSan, valgrind), integration (plain, ASan/UBSan; the corpus and" \
+	    "accounts under valgrind), headers, seams, libFuzzer ($$(grep -h '^Done' \
+	    build/fuzz/webhook.log build/fuzz/model.log | awk '{ n += $$2 } END { print n }')" \
+	    "runs of the request pipeline and the triage model parser)"
 
 # libFuzzer over the whole request pipeline (tests/fuzz/fuzz_webhook.c),
 # seeded with tests/corpus; a crash, leak, sanitizer report or broken
