@@ -10,6 +10,7 @@
 #   make bench                cxhook beside a bare libfcgi responder and FastAPI
 #   make bench-large          the same on a data set 100 times larger
 #   make bench-triage         train the triage model on CLINC150, time it
+#   make man                  the manual pages cxhook(8) and cxhook.conf(5)
 #   make install              PREFIX=/usr/local DESTDIR=
 
 PREFIX		?= /usr/local
@@ -76,7 +77,7 @@ UNIT_LIBS	 = $(CORE_LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 UNIT_EDGE_OBJ	:= $(BUILD)/db/stmt.o
 
 .PHONY: all deps test unit-tests check-unit check-integration check-valgrind \
-	check-sanitize check-headers check-seams fuzz fuzz-model bench \
+	check-sanitize check-headers check-seams fuzz fuzz-model bench man \
 	bench-large bench-triage run install clean
 
 all: $(BUILD)/cxhook
@@ -177,7 +178,7 @@ check-sanitize:
 # it took.
 test: deps
 	@t0=$$(date +%s); set -e; \
-	$(MAKE) all unit-tests check-headers check-seams; \
+	$(MAKE) all unit-tests check-headers check-seams man; \
 	$(MAKE) check-unit; \
 	$(MAKE) check-integration; \
 	$(MAKE) check-sanitize; \
@@ -269,9 +270,21 @@ bench-large:
 	    CONNS="16 64 256" WORKERS=2 TARGETS="cxhook bare" CEILING=0 \
 	    /usr/bin/python3 bench/run.py
 
-install: $(BUILD)/cxhook
+# The manual pages, each from one scdoc source in docs/man/.
+MAN_PAGES	:= build/man/cxhook.8 build/man/cxhook.conf.5
+
+man: $(MAN_PAGES)
+
+build/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc <$< >$@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/cxhook $(MAN_PAGES)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/cxhook/sql \
-	    $(DESTDIR)$(PREFIX)/share/cxhook/conf
+	    $(DESTDIR)$(PREFIX)/share/cxhook/conf \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0644 build/man/cxhook.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 build/man/cxhook.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0755 $(BUILD)/cxhook $(DESTDIR)$(PREFIX)/bin/cxhook
 	install -m 0644 sql/migrations/*.sql sql/demo/*.sql \
 	    $(DESTDIR)$(PREFIX)/share/cxhook/sql/

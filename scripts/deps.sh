@@ -7,7 +7,7 @@
 set -eu
 
 build_pkgs="gcc make pkg-config dpkg-dev patch libjson-c-dev libpq-dev libicu-dev
-	libcurl4-openssl-dev libinih-dev libsystemd-dev libcmocka-dev liblinear-dev"
+	libcurl4-openssl-dev libinih-dev libsystemd-dev libcmocka-dev liblinear-dev scdoc"
 run_pkgs="postgresql-15 postgresql-client-15 lighttpd libfcgi-bin curl liblinear4"
 # TLS in the tests: apache2 ships mod_ssl and nginx-light its ssl module,
 # lighttpd's is a package of its own; python3-cryptography makes the test
