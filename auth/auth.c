@@ -21,7 +21,6 @@
 #include "auth/b64url.h"
 #include "auth/idtoken.h"
 #include "auth/keys.h"
-#include "lib/clock.h"
 
 #define BASIC_MAX	1024	/* bytes of a decoded user:password */
 

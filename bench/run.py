@@ -218,6 +218,7 @@ class PeakPss(threading.Thread):
 class Database:
     def __init__(self, tmp, accounts, transactions):
         self.accounts, self.transactions = accounts, transactions
+        self._bouncer = None
         self.name = f"{size(accounts)} accounts, {size(transactions)} transactions"
         self.dir = tmp / f"pg-{accounts}-{transactions}"
         run([REPO / "scripts" / "pg.sh", "start", self.dir], timeout=300)
@@ -230,7 +231,7 @@ class Database:
     def bouncer(self):
         """The conninfo of a PgBouncer in transaction mode in front of this
         database (started on first use, 8 server connections)."""
-        if getattr(self, "_bouncer", None):
+        if self._bouncer:
             return self._bouncer
         d = self.dir / "pgbouncer"
         d.mkdir(exist_ok=True)

@@ -4,8 +4,6 @@ read, and counted in /metrics."""
 
 import re
 
-import pytest
-
 from conftest import fcgi_request, free_port, tail, wait_until
 
 
@@ -20,7 +18,7 @@ def refused_total(pool):
 def refused(pool, source):
     """True when the pool closed a connection from source unanswered."""
     try:
-        r = fcgi_request(pool.target, "GET", "/healthz", timeout=3, source=source)
+        fcgi_request(pool.target, "GET", "/healthz", timeout=3, source=source)
     except (ConnectionError, EOFError, OSError):
         return True
     return False

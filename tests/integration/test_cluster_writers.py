@@ -10,7 +10,6 @@ import concurrent.futures
 import os
 import signal
 import threading
-import time
 import uuid
 
 import pytest
