@@ -10,6 +10,9 @@
 #     mounting /webhook, /healthz, /metrics and /status
 #
 # Ctrl-C stops all three. HTTP_PORT=8080 to change the port.
+# RUN_AUTH=FILE appends FILE (an [auth] section, say) to the pool's
+# configuration: what a pool reached through a public tunnel needs
+# (docs/deploy.md).
 # Everything else it writes is under ./var (configs are regenerated every
 # run).
 set -eu
@@ -84,6 +87,12 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 sock=$rundir/cxhook.sock
 write_pool_conf "$var/cxhook.conf" "unix:$sock" 4 "$conninfo"
+if [ -n "${RUN_AUTH:-}" ]; then
+	[ -r "$RUN_AUTH" ] || die "RUN_AUTH=$RUN_AUTH: not a readable file"
+	{ echo; echo "; from RUN_AUTH=$RUN_AUTH"; cat "$RUN_AUTH"; } >>"$var/cxhook.conf"
+fi
+"$bin" check-config -c "$var/cxhook.conf" >/dev/null ||
+	die "$var/cxhook.conf: refused (see above)"
 migrate_demo "$bin" "$var/cxhook.conf" "$conninfo"
 
 # The shipped snippet, pointed at the demo's socket.
@@ -119,6 +128,10 @@ Try:
 Ctrl-C stops the pool, lighttpd and PostgreSQL.
 
 EOF
+if [ -n "${RUN_AUTH:-}" ]; then
+	echo "The [auth] of $RUN_AUTH applies: that line needs its credentials (--token TOKEN for a bearer token)."
+	echo
+fi
 
 # Until Ctrl-C, or until the pool or lighttpd exits on its own. (On Ctrl-C
 # the terminal signals all three; the pool and lighttpd exit 0, and bash may
