@@ -27,6 +27,9 @@ if [ ! -s "$tarball" ]; then
 	# Nothing of the build machine's apt state goes in: the lists are
 	# fetched again by whoever uses the tree.
 	rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/archives/*.deb
+	# The tree's root is /: mktemp made it 0700, which would lock every
+	# user but root out of the whole system.
+	chmod 0755 "$dir"
 	tar -C "$dir" --numeric-owner -cf "$tarball.tmp" .
 	mv "$tarball.tmp" "$tarball"
 fi
