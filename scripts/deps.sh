@@ -38,17 +38,17 @@ for p in $want; do
 done
 [ -z "$missing" ] && exit 0
 
-echo "cxhook: installing missing Debian packages:$missing" >&2
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
 	if ! command -v sudo >/dev/null 2>&1; then
 		echo "cxhook: these Debian packages are missing, and installing them needs root:" >&2
-		echo "    su -c 'apt-get install -y --no-install-recommends$missing'" >&2
+		echo "    su -c 'apt-get update && apt-get install -y --no-install-recommends$missing'" >&2
 		echo "then run this command again." >&2
 		exit 1
 	fi
 	sudo="sudo"
 fi
+echo "cxhook: installing missing Debian packages:$missing" >&2
 # Web servers and PostgreSQL must not be started by their package scripts:
 # cxhook starts its own private instances on loopback, and Apache and
 # nginx would both reach for port 80.  policy-rc.d saying 101 ("action

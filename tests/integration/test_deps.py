@@ -1,0 +1,48 @@
+"""scripts/deps.sh, run by a user who is neither root nor has sudo, on a
+machine missing packages: it installs nothing, and says the one command to
+run as root."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become another user")
+def test_without_root_or_sudo_it_prints_the_command():
+    # Not pytest's tmp_path: its parents are closed to other users.
+    tmp = Path(tempfile.mkdtemp(prefix="cxhook-deps-", dir="/tmp"))
+    try:
+        check_message(tmp)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def check_message(tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    # Every package is missing (dpkg-query knows none), and there is no
+    # sudo: PATH holds only what the script needs besides.
+    (bindir / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")
+    (bindir / "dpkg-query").chmod(0o755)
+    for tool in ("id", "grep"):
+        (bindir / tool).symlink_to(f"/usr/bin/{tool}")
+    tmp_path.chmod(0o755)
+    r = subprocess.run(
+        ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         "/bin/sh", str(REPO / "scripts" / "deps.sh"), "build"],
+        env={"PATH": str(bindir)}, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1, r.stderr
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert lines[0].endswith("installing them needs root:"), lines
+    assert lines[1].startswith("    su -c 'apt-get update && apt-get install -y "
+                               "--no-install-recommends gcc make pkg-config"), lines
+    assert "scdoc'" in lines[1], lines
+    assert lines[2] == "then run this command again.", lines
+    assert "installing missing" not in r.stderr
