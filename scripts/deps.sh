@@ -41,9 +41,16 @@ done
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
 	if ! command -v sudo >/dev/null 2>&1; then
-		echo "cxhook: these Debian packages are missing, and installing them needs root:" >&2
-		echo "    su -c 'apt-get update && apt-get install -y --no-install-recommends$missing'" >&2
-		echo "then run this command again." >&2
+		# Root runs this same script, so that the services the
+		# packages bring stay stopped and disabled (below).
+		case $0 in
+		*/*) self=$(cd "${0%/*}" && pwd)/${0##*/} ;;
+		*) self=$(pwd)/$0 ;;
+		esac
+		echo "cxhook: these Debian packages are missing:$missing" >&2
+		echo "cxhook: installing them needs root, and there is no sudo; run" >&2
+		echo "    su -c 'sh $self ${1:-all}'" >&2
+		echo "then this command again." >&2
 		exit 1
 	fi
 	sudo="sudo"
