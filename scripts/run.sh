@@ -18,6 +18,8 @@
 set -eu
 
 cd "$(dirname "$0")/.."
+# lighttpd is in /usr/sbin, which is not on an ordinary user's PATH.
+PATH=$PATH:/usr/sbin:/sbin
 . scripts/lib.sh
 repo=$(pwd)
 bin=$repo/build/cxhook
