@@ -208,7 +208,8 @@ fuzz:
 	@mkdir -p build/fuzz/corpus
 	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_webhook tests/fuzz/fuzz_webhook.c \
 	    $(CORE_SRC) $(CORE_LIBS)
-	cp tests/corpus/requests/*.json tests/corpus/bad/*.json build/fuzz/corpus/
+	cp $(filter-out %.expected.json,$(wildcard tests/corpus/requests/*.json)) \
+	    tests/corpus/bad/*.json build/fuzz/corpus/
 	cd build/fuzz && ./fuzz_webhook -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -timeout=10 -rss_limit_mb=1024 -print_final_stats=1 \
 	    corpus

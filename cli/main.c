@@ -4,6 +4,7 @@
  *   cxhook serve [-c FILE]              run the pool in the foreground
  *   cxhook migrate [-c FILE] [--status] apply the schema migrations
  *   cxhook send URL [...]               send a WebhookRequest
+ *   cxhook replay DIR [...]             replay golden conversations
  *   cxhook check-config -c FILE         validate a configuration file
  *   cxhook train --data F --model OUT   train a triage model
  *   cxhook classify --model M [TEXT...] classify utterances
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "cli/migrate.h"
+#include "cli/replay.h"
 #include "cli/send.h"
 #include "cli/triage.h"
 #include "config/config.h"
@@ -36,6 +38,9 @@ usage(FILE *fp)
 	    "       cxhook send URL [--tag T] [--intent NAME] "
 	    "[--param NAME=VALUE]... [--session ID]\n"
 	    "                       [--file REQUEST.json] [--token TOKEN]\n"
+	    "       cxhook replay DIR [--target URL] [--update] "
+	    "[--volatile PATH]...\n"
+	    "                         [--token TOKEN]\n"
 	    "       cxhook check-config -c FILE\n"
 	    "       cxhook train --data TRAIN.csv [--validate VAL.csv] "
 	    "--model OUT\n"
@@ -166,6 +171,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "send") == 0)
 		return send_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "replay") == 0)
+		return replay_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "train") == 0)
 		return train_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "classify") == 0)

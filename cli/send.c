@@ -125,8 +125,8 @@ build_body(const struct send_opts *o, struct buf *out)
 	json_object_put(root);
 }
 
-static int
-read_file(const char *path, struct buf *out)
+int
+send_read_file(const char *path, struct buf *out)
 {
 	FILE	*fp;
 	char	 chunk[65536];
@@ -192,6 +192,41 @@ send_http(const char *url, const struct send_call *c, struct send_result *res,
 	curl_easy_cleanup(h);
 	curl_global_cleanup();
 	return rc == CURLE_OK ? 0 : -1;
+}
+
+void
+send_result_init(struct send_result *res)
+{
+	res->status = 0;
+	buf_init(&res->headers);
+	buf_init(&res->body);
+}
+
+void
+send_result_clear(struct send_result *res)
+{
+	buf_clear(&res->headers);
+	buf_clear(&res->body);
+}
+
+int
+send_post(const char *target, const char *body, size_t len,
+    const char *token, int timeout_ms, struct send_result *res, char *err,
+    size_t errsz)
+{
+	struct send_call	c;
+
+	memset(&c, 0, sizeof(c));
+	c.method = "POST";
+	c.path = "/webhook";
+	c.content_type = "application/json";
+	c.body = body;
+	c.body_len = len;
+	c.token = token;
+	c.timeout_ms = timeout_ms;
+	if (strncmp(target, "unix:", 5) == 0 || strncmp(target, "tcp:", 4) == 0)
+		return send_fcgi(target, &c, res, err, errsz);
+	return send_http(target, &c, res, err, errsz);
 }
 
 static void
@@ -280,7 +315,6 @@ int
 send_main(int argc, char **argv)
 {
 	struct send_opts	o;
-	struct send_call	c;
 	struct send_result	res;
 	struct buf		body;
 	char			err[512];
@@ -293,7 +327,7 @@ send_main(int argc, char **argv)
 	if ((rc = parse_opts(argc, argv, &o)) != 0)
 		goto out;
 	if (o.file != NULL) {
-		if (read_file(o.file, &body) == -1) {
+		if (send_read_file(o.file, &body) == -1) {
 			fprintf(stderr, "cxhook send: %s: %s\n", o.file,
 			    strerror(errno));
 			rc = EX_NOINPUT;
@@ -302,30 +336,16 @@ send_main(int argc, char **argv)
 	} else
 		build_body(&o, &body);
 
-	memset(&c, 0, sizeof(c));
-	c.method = "POST";
-	c.path = "/webhook";
-	c.content_type = "application/json";
-	c.body = body.p != NULL ? body.p : "";
-	c.body_len = body.len;
-	c.token = o.token;
-	c.timeout_ms = o.timeout_ms;
-	memset(&res, 0, sizeof(res));
-	buf_init(&res.headers);
-	buf_init(&res.body);
-	if (strncmp(o.url, "unix:", 5) == 0 || strncmp(o.url, "tcp:", 4) == 0)
-		rc = send_fcgi(o.url, &c, &res, err, sizeof(err));
-	else
-		rc = send_http(o.url, &c, &res, err, sizeof(err));
-	if (rc == -1) {
+	send_result_init(&res);
+	if (send_post(o.url, body.p != NULL ? body.p : "", body.len, o.token,
+	    o.timeout_ms, &res, err, sizeof(err)) == -1) {
 		fprintf(stderr, "cxhook send: %s\n", err);
 		rc = EX_UNAVAILABLE;
 	} else {
 		print_result(&res);
 		rc = res.status == 200 ? 0 : 1;
 	}
-	buf_clear(&res.headers);
-	buf_clear(&res.body);
+	send_result_clear(&res);
 out:
 	buf_clear(&body);
 	json_object_put(o.params);

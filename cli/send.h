@@ -26,6 +26,20 @@ struct send_result {
 };
 
 int	send_main(int argc, char **argv);
+
+void	send_result_init(struct send_result *);
+void	send_result_clear(struct send_result *);
+/*
+ * POSTs a JSON body to the webhook at target: http(s)://... (libcurl), or
+ * unix:PATH or tcp:HOST:PORT (FastCGI, REQUEST_URI /webhook).  0 once an
+ * answer came (whatever its status), or -1 with err set when none did.
+ * The token goes in an Authorization: Bearer header and nowhere else.
+ */
+int	send_post(const char *target, const char *body, size_t len,
+	    const char *token, int timeout_ms, struct send_result *,
+	    char *err, size_t errsz);
+/* A whole file ("-": standard input) appended to out; 0, or -1 (errno). */
+int	send_read_file(const char *path, struct buf *out);
 /* One request to a pool over FastCGI; 0, or -1 with err set. */
 int	send_fcgi(const char *target, const struct send_call *,
 	    struct send_result *, char *err, size_t errsz);

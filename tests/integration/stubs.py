@@ -7,6 +7,7 @@ WeatherStub      a weatherapi.com-shaped current-weather provider
                  (GET /v1/current.json?key=K&q=LOC)
 SchedulingStub   an outside scheduling system that bookings are forwarded
                  to (POST, answers 201), or any POST receiver
+MirrorStub       a webhook whose every answer the request itself chooses
 
 Every wait here is bounded, and stop() ends every delay at once.
 """
@@ -331,3 +332,45 @@ class SchedulingStub(_StubBase):
             if v or time.monotonic() >= end:
                 return v
             time.sleep(0.05)
+
+
+# --------------------------------------------------------------------------
+
+class MirrorStub(_StubBase):
+    """A stand-in webhook on POST /webhook whose answer each request chooses,
+    so that a test can have any answer it likes: the request's "reply"
+    (sent as JSON), or its "raw" text (sent as text/plain), with the
+    request's "status" (200 when absent). Records every request (path,
+    headers, JSON) in order."""
+
+    def __init__(self, port=0):
+        super().__init__(port)
+        self.posts = []
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/webhook"
+
+    def on_get(self, h):
+        h.send_json(405, {"error": "POST only"}, {"Allow": "POST"})
+
+    def on_post(self, h):
+        n = int(h.headers.get("Content-Length") or 0)
+        doc = json_strict(h.rfile.read(n).decode("utf-8")) if n > 0 else {}
+        with self.lock:
+            self.posts.append({"path": h.path, "json": doc,
+                               "headers": {k.lower(): v for k, v in h.headers.items()}})
+        status = doc.get("status", 200)
+        if "raw" not in doc:
+            h.send_json(status, doc.get("reply"))
+            return
+        body = doc["raw"].encode("utf-8")
+        h.send_response(status)
+        h.send_header("Content-Type", "text/plain")
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+    def received(self):
+        with self.lock:
+            return list(self.posts)

@@ -1,26 +1,32 @@
 """The shared request corpus (tests/corpus/, see its README) through every
-web server: good requests get the answer tests/corpus/expected.json gives
-for each, bad ones their documented status, and none of them hurts a
-worker.
+web server: good requests get the answer of the expected file beside each
+(NAME.expected.json, written by `cxhook replay --update`), bad ones their
+documented status, and none of them hurts a worker. `cxhook replay` itself
+checks the good requests through every web server and over FastCGI.
 
 The good requests go to a pool of their own ("corpus", 2 workers) whose
 weather provider is a stand-in (stubs.WeatherStub), so that the weather
 samples get a forecast; everything else goes to the session pool."""
 
-import datetime
 import json
 
 import pytest
 
 from conftest import (CORPUS, SERVERS, TEXT_BALANCE_10042, TEXT_DEFAULT,
-                      check_error, check_webhook_response, post_json,
-                      session_params, start_own_pool, start_web_server,
+                      check_error, check_webhook_response, json_strict, post_json,
+                      run, session_params, start_own_pool, start_web_server,
                       texts_of, webhook_request)
 from stubs import WeatherStub
 
-GOOD = sorted((CORPUS / "requests").glob("*.json"))
+REQUESTS = CORPUS / "requests"
+GOOD = sorted(p for p in REQUESTS.glob("*.json") if not p.name.endswith(".expected.json"))
 BAD = sorted((CORPUS / "bad").glob("*.json"))
-EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+
+
+def expected_of(path):
+    """The answer NAME.expected.json holds for NAME.json, or None."""
+    exp = path.with_name(path.name[:-len(".json")] + ".expected.json")
+    return json_strict(exp.read_text(encoding="utf-8")) if exp.exists() else None
 
 # Expected status for tests/corpus/bad/*; anything not listed: 400.
 BAD_STATUS = {
@@ -107,25 +113,37 @@ def form_of(doc):
 
 
 def test_every_request_has_an_expected_answer():
-    assert sorted(EXPECTED) == [p.name for p in GOOD], \
-        "tests/corpus/expected.json and tests/corpus/requests/ name different files"
+    expected = sorted(p.name for p in REQUESTS.glob("*.expected.json"))
+    assert expected == [p.name[:-len(".json")] + ".expected.json" for p in GOOD], \
+        "tests/corpus/requests/: every NAME.json needs NAME.expected.json, and no other"
 
 
 @pytest.mark.parametrize("path", GOOD, ids=[p.name for p in GOOD])
 def test_good_request(corpus_server, path, corpus_workers_before):
     what = f"{path.name} via {corpus_server.name}"
-    want = EXPECTED.get(path.name)
-    assert want is not None, f"{path.name} has no entry in tests/corpus/expected.json"
+    want = expected_of(path)
+    assert want is not None, f"{path.name} has no expected file beside it"
+    # Every good request is answered 200: its expected file is the body.
+    assert set(want) <= {"fulfillmentResponse", "pageInfo", "sessionInfo", "payload",
+                         "targetPage", "targetFlow"}, f"{path.name}: {want}"
     r = post_json(corpus_server.url, path.read_bytes())
     doc = check_webhook_response(r, what)
-    after = want.get("after")
-    if after and datetime.datetime.now(datetime.timezone.utc).date() <= \
-            datetime.date.fromisoformat(after):
-        pytest.skip(f"{path.name}: its expected answer holds only after {after}")
-    assert texts_of(doc) == want["texts"], f"{what}: {r!r}"
-    assert session_params(doc) == want.get("params", {}), f"{what}: {r!r}"
-    assert form_of(doc) == want.get("form", {}), f"{what}: {r!r}"
-    assert rich_of(doc) == want.get("rich", []), f"{what}: {r!r}"
+    assert texts_of(doc) == texts_of(want), f"{what}: {r!r}"
+    assert session_params(doc) == session_params(want), f"{what}: {r!r}"
+    assert form_of(doc) == form_of(want), f"{what}: {r!r}"
+    assert rich_of(doc) == rich_of(want), f"{what}: {r!r}"
+    assert doc == want, f"{what}: the whole answer: {r!r}"
+
+
+@pytest.mark.parametrize("via", ["unix"] + SERVERS)
+def test_replay_corpus(cxhook_bin, corpus_pool, corpus_web, via):
+    """`cxhook replay` finds every answer as its expected file says."""
+    target = corpus_pool.target if via == "unix" else corpus_web(via).url
+    r = run([cxhook_bin, "replay", REQUESTS, "--target", target], timeout=60, check=False)
+    assert r.returncode == 0, f"via {via}: {r}"
+    lines = r.stdout.splitlines()
+    assert lines[-1] == f"replay: {len(GOOD)} passed, 0 failed, 0 new", r.stdout
+    assert lines[:-1] == [f"ok      {p.name}" for p in GOOD], r.stdout
 
 
 @pytest.mark.parametrize("path", BAD, ids=[p.name for p in BAD])
