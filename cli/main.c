@@ -5,6 +5,7 @@
  *   cxhook migrate [-c FILE] [--status] apply the schema migrations
  *   cxhook send URL [...]               send a WebhookRequest
  *   cxhook check-config -c FILE         validate a configuration file
+ *   cxhook health [-c FILE] [TARGET]    ask the pool's health endpoint
  *   cxhook train --data F --model OUT   train a triage model
  *   cxhook classify --model M [TEXT...] classify utterances
  *
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/health.h"
 #include "cli/migrate.h"
 #include "cli/send.h"
 #include "cli/triage.h"
@@ -37,6 +39,7 @@ usage(FILE *fp)
 	    "[--param NAME=VALUE]... [--session ID]\n"
 	    "                       [--file REQUEST.json] [--token TOKEN]\n"
 	    "       cxhook check-config -c FILE\n"
+	    "       cxhook health [-c FILE] [--timeout SECONDS] [TARGET]\n"
 	    "       cxhook train --data TRAIN.csv [--validate VAL.csv] "
 	    "--model OUT\n"
 	    "                    [--out-of-scope-label oos]\n"
@@ -164,6 +167,8 @@ main(int argc, char **argv)
 		printf("cxhook %s\n", CXHOOK_VERSION);
 		return 0;
 	}
+	if (strcmp(cmd, "health") == 0)
+		return health_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "send") == 0)
 		return send_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "train") == 0)
