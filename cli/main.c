@@ -6,6 +6,7 @@
  *   cxhook send URL [...]               send a WebhookRequest
  *   cxhook replay DIR [...]             replay golden conversations
  *   cxhook check-config -c FILE         validate a configuration file
+ *   cxhook health [-c FILE] [TARGET]    ask the pool's health endpoint
  *   cxhook train --data F --model OUT   train a triage model
  *   cxhook classify --model M [TEXT...] classify utterances
  *
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/health.h"
 #include "cli/migrate.h"
 #include "cli/replay.h"
 #include "cli/send.h"
@@ -42,6 +44,7 @@ usage(FILE *fp)
 	    "[--volatile PATH]...\n"
 	    "                         [--token TOKEN]\n"
 	    "       cxhook check-config -c FILE\n"
+	    "       cxhook health [-c FILE] [--timeout SECONDS] [TARGET]\n"
 	    "       cxhook train --data TRAIN.csv [--validate VAL.csv] "
 	    "--model OUT\n"
 	    "                    [--out-of-scope-label oos]\n"
@@ -169,6 +172,8 @@ main(int argc, char **argv)
 		printf("cxhook %s\n", CXHOOK_VERSION);
 		return 0;
 	}
+	if (strcmp(cmd, "health") == 0)
+		return health_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "send") == 0)
 		return send_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "replay") == 0)

@@ -13,10 +13,12 @@ run_pkgs="postgresql-15 postgresql-client-15 lighttpd libfcgi-bin curl liblinear
 # lighttpd's is a package of its own; python3-cryptography makes the test
 # keys, certificates and ID tokens.  The package and container tests build
 # a clean Debian 12 with debootstrap, a .deb with debhelper (checked by
-# lintian) and an image with podman (run by runc).
+# lintian) and an image with podman (run by runc); docker-compose checks
+# deploy/compose.yaml offline (it runs nothing).
 test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang libfcgi-dev pgbouncer
 	libclang-rt-14-dev lighttpd-mod-openssl python3-cryptography prometheus
-	debootstrap debhelper fakeroot lintian podman runc containernetworking-plugins uidmap"
+	debootstrap debhelper fakeroot lintian podman runc containernetworking-plugins uidmap
+	docker-compose"
 
 bench_pkgs="wrk lighttpd nginx-light libfcgi-dev postgresql-15 postgresql-client-15
 	python3-fastapi uvicorn python3-uvloop python3-httptools python3-psycopg
