@@ -11,10 +11,13 @@
 #   make bench-large          the same on a data set 100 times larger
 #   make bench-triage         train the triage model on CLINC150, time it
 #   make man                  the manual pages cxhook(8) and cxhook.conf(5)
-#   make install              PREFIX=/usr/local DESTDIR=
+#   make install              PREFIX=/usr/local DESTDIR= (UNITDIR=)
 
 PREFIX		?= /usr/local
 DESTDIR		?=
+# Where `make install` puts the systemd units; the Debian package sets
+# /lib/systemd/system, where Debian 12's debhelper looks for them.
+UNITDIR		?= $(PREFIX)/lib/systemd/system
 PKG_CONFIG	?= pkg-config
 # The transport-free core needs only these; the edges add the rest.  ICU
 # is compiled against but not linked: lib/textkey.c loads it when first
@@ -50,7 +53,7 @@ CFLAGS		?= -O2 -g
 ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE -fno-common $(WARN) $(SANFLAGS) \
 		   -DCXHOOK_VERSION='"$(VERSION)"' -I. -I$(BUILD)/gen \
 		   -I$(LIBFCGI_DIR)/include \
-		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS	 = $(SANFLAGS) $(LDFLAGS)
 LIBS		 = $(LIBFCGI) $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) $(EDGE_PKGS) 2>/dev/null) -lm
 
@@ -289,10 +292,10 @@ install: $(BUILD)/cxhook $(MAN_PAGES)
 	install -m 0644 sql/migrations/*.sql sql/demo/*.sql \
 	    $(DESTDIR)$(PREFIX)/share/cxhook/sql/
 	install -m 0644 conf/* $(DESTDIR)$(PREFIX)/share/cxhook/conf/
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/bin/cxhook|$(PREFIX)/bin/cxhook|g' systemd/cxhook.service \
-	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/cxhook.service
-	install -m 0644 systemd/cxhook.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	    > $(DESTDIR)$(UNITDIR)/cxhook.service
+	install -m 0644 systemd/cxhook.socket $(DESTDIR)$(UNITDIR)/
 
 clean:
 	rm -rf build
