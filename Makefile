@@ -3,7 +3,8 @@
 #   make                      build build/cxhook
 #   make test                 install what is missing, build, run every test
 #                             (unit + integration, then again under ASan/UBSan,
-#                             then unit tests and pool under valgrind)
+#                             then unit tests and pool under valgrind, then
+#                             the Debian package, then the fuzzers)
 #   make SANITIZE=address,undefined
 #                             the sanitizer build, in build/sanitize/
 #   make run                  a demo pool behind lighttpd on 127.0.0.1:8080
@@ -12,6 +13,10 @@
 #   make bench-triage         train the triage model on CLINC150, time it
 #   make man                  the manual pages cxhook(8) and cxhook.conf(5)
 #   make install              PREFIX=/usr/local DESTDIR= (UNITDIR=)
+#   make deb                  the Debian package, build/deb/cxhook_VERSION_ARCH.deb,
+#                             checked by lintian (scripts/deb.sh, debian/)
+#   make test-package         install, upgrade, remove and purge that package
+#                             in a clean Debian 12 chroot (tests/package/)
 
 PREFIX		?= /usr/local
 DESTDIR		?=
@@ -81,7 +86,7 @@ UNIT_EDGE_OBJ	:= $(BUILD)/db/stmt.o
 
 .PHONY: all deps test unit-tests check-unit check-integration check-valgrind \
 	check-sanitize check-headers check-seams fuzz fuzz-model bench man \
-	bench-large bench-triage run install clean
+	bench-large bench-triage run install deb test-package clean
 
 all: $(BUILD)/cxhook
 
@@ -186,6 +191,7 @@ test: deps
 	$(MAKE) check-integration; \
 	$(MAKE) check-sanitize; \
 	$(MAKE) check-valgrind; \
+	$(MAKE) test-package; \
 	mkdir -p build/fuzz; \
 	$(MAKE) fuzz FUZZ_SECONDS=20 >build/fuzz/webhook.log 2>&1 || \
 	    { tail -n 40 build/fuzz/webhook.log; exit 1; }; \
@@ -193,7 +199,9 @@ test: deps
 	    { tail -n 40 build/fuzz/model.log; exit 1; }; \
 	echo "make test: passed in $$(( $$(date +%s) - t0 )) s: unit tests (plain," \
 	    "ASan/UBSan, valgrind), integration (plain, ASan/UBSan; the corpus and" \
-	    "accounts under valgrind), headers, seams, libFuzzer ($$(grep -h '^Done' \
+	    "accounts under valgrind), headers, seams, the Debian package (built," \
+	    "lintian, installed, upgraded, purged in a Debian 12 chroot)," \
+	    "libFuzzer ($$(grep -h '^Done' \
 	    build/fuzz/webhook.log build/fuzz/model.log | awk '{ n += $$2 } END { print n }')" \
 	    "runs of the request pipeline and the triage model parser)"
 
@@ -296,6 +304,22 @@ install: $(BUILD)/cxhook $(MAN_PAGES)
 	sed 's|/usr/local/bin/cxhook|$(PREFIX)/bin/cxhook|g' systemd/cxhook.service \
 	    > $(DESTDIR)$(UNITDIR)/cxhook.service
 	install -m 0644 systemd/cxhook.socket $(DESTDIR)$(UNITDIR)/
+
+# The Debian package, from a clean export of the tree (never build/), by
+# dpkg-buildpackage and debian/rules; lintian must find no error.  Rebuilt
+# when a file git knows of changes.
+DEB_ARCH	:= $(shell dpkg --print-architecture 2>/dev/null)
+DEB		:= build/deb/cxhook_$(VERSION)_$(DEB_ARCH).deb
+
+deb: $(DEB)
+
+$(DEB): $(wildcard $(shell git ls-files 2>/dev/null))
+	scripts/deb.sh build/deb
+
+# The package installed into a minimal Debian 12 (scripts/rootfs.sh), then
+# upgraded, removed and purged (tests/package/test-package.sh).
+test-package: $(DEB)
+	tests/package/test-package.sh $(DEB)
 
 clean:
 	rm -rf build
