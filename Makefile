@@ -3,7 +3,8 @@
 #   make                      build build/cxhook
 #   make test                 install what is missing, build, run every test
 #                             (unit + integration, then again under ASan/UBSan,
-#                             then unit tests and pool under valgrind)
+#                             then unit tests and pool under valgrind, then
+#                             the Debian package, then the fuzzers)
 #   make SANITIZE=address,undefined
 #                             the sanitizer build, in build/sanitize/
 #   make run                  a demo pool behind lighttpd on 127.0.0.1:8080
@@ -13,10 +14,17 @@
 #   make bench-large          the same on a data set 100 times larger
 #   make bench-triage         train the triage model on CLINC150, time it
 #   make man                  the manual pages cxhook(8) and cxhook.conf(5)
-#   make install              PREFIX=/usr/local DESTDIR=
+#   make install              PREFIX=/usr/local DESTDIR= (UNITDIR=)
+#   make deb                  the Debian package, build/deb/cxhook_VERSION_ARCH.deb,
+#                             checked by lintian (scripts/deb.sh, debian/)
+#   make test-package         install, upgrade, remove and purge that package
+#                             in a clean Debian 12 chroot (tests/package/)
 
 PREFIX		?= /usr/local
 DESTDIR		?=
+# Where `make install` puts the systemd units; the Debian package sets
+# /lib/systemd/system, where Debian 12's debhelper looks for them.
+UNITDIR		?= $(PREFIX)/lib/systemd/system
 PKG_CONFIG	?= pkg-config
 # The transport-free core needs only these; the edges add the rest.  ICU
 # is compiled against but not linked: lib/textkey.c loads it when first
@@ -52,7 +60,7 @@ CFLAGS		?= -O2 -g
 ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE -fno-common $(WARN) $(SANFLAGS) \
 		   -DCXHOOK_VERSION='"$(VERSION)"' -I. -I$(BUILD)/gen \
 		   -I$(LIBFCGI_DIR)/include \
-		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+		   $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS	 = $(SANFLAGS) $(LDFLAGS)
 LIBS		 = $(LIBFCGI) $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) $(EDGE_PKGS) 2>/dev/null) -lm
 
@@ -80,7 +88,8 @@ UNIT_EDGE_OBJ	:= $(BUILD)/db/stmt.o
 
 .PHONY: all deps test unit-tests check-unit check-integration check-valgrind \
 	check-sanitize check-headers check-seams fuzz fuzz-model bench man \
-	bench-large bench-triage run install clean test-container
+	bench-large bench-triage run install deb test-package test-container \
+	clean
 
 all: $(BUILD)/cxhook
 
@@ -196,6 +205,7 @@ test: deps
 	$(MAKE) check-integration; \
 	$(MAKE) check-sanitize; \
 	$(MAKE) check-valgrind; \
+	$(MAKE) test-package; \
 	$(MAKE) test-container; \
 	mkdir -p build/fuzz; \
 	$(MAKE) fuzz FUZZ_SECONDS=20 >build/fuzz/webhook.log 2>&1 || \
@@ -204,8 +214,9 @@ test: deps
 	    { tail -n 40 build/fuzz/model.log; exit 1; }; \
 	echo "make test: passed in $$(( $$(date +%s) - t0 )) s: unit tests (plain," \
 	    "ASan/UBSan, valgrind), integration (plain, ASan/UBSan; the corpus and" \
-	    "accounts under valgrind), headers, seams, the container image" \
-	    "(podman), libFuzzer ($$(grep -h '^Done' \
+	    "accounts under valgrind), headers, seams, the Debian package (built," \
+	    "lintian, installed, upgraded, purged in a Debian 12 chroot), the" \
+	    "container image (podman), libFuzzer ($$(grep -h '^Done' \
 	    build/fuzz/webhook.log build/fuzz/model.log | awk '{ n += $$2 } END { print n }')" \
 	    "runs of the request pipeline and the triage model parser)"
 
@@ -305,10 +316,26 @@ install: $(BUILD)/cxhook $(MAN_PAGES)
 	install -m 0644 sql/migrations/*.sql sql/demo/*.sql \
 	    $(DESTDIR)$(PREFIX)/share/cxhook/sql/
 	install -m 0644 conf/* $(DESTDIR)$(PREFIX)/share/cxhook/conf/
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/local/bin/cxhook|$(PREFIX)/bin/cxhook|g' systemd/cxhook.service \
-	    > $(DESTDIR)$(PREFIX)/lib/systemd/system/cxhook.service
-	install -m 0644 systemd/cxhook.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	    > $(DESTDIR)$(UNITDIR)/cxhook.service
+	install -m 0644 systemd/cxhook.socket $(DESTDIR)$(UNITDIR)/
+
+# The Debian package, from a clean export of the tree (never build/), by
+# dpkg-buildpackage and debian/rules; lintian must find no error.  Rebuilt
+# when a file git knows of changes.
+DEB_ARCH	:= $(shell dpkg --print-architecture 2>/dev/null)
+DEB		:= build/deb/cxhook_$(VERSION)_$(DEB_ARCH).deb
+
+deb: $(DEB)
+
+$(DEB): $(wildcard $(shell git ls-files 2>/dev/null))
+	scripts/deb.sh build/deb
+
+# The package installed into a minimal Debian 12 (scripts/rootfs.sh), then
+# upgraded, removed and purged (tests/package/test-package.sh).
+test-package: $(DEB)
+	tests/package/test-package.sh $(DEB)
 
 clean:
 	rm -rf build

@@ -116,7 +116,9 @@ on_signal(int sig)
 	unsigned char	c = (unsigned char)sig;
 	int		saved = errno;
 
-	(void)write(sig_pipe_wr, &c, 1);
+	if (write(sig_pipe_wr, &c, 1) == -1) {
+		/* The pipe is full: the master has wake-ups to read already. */
+	}
 	errno = saved;
 }
 

@@ -12,6 +12,8 @@
 # machine's own Debian mirrors and verified the same way as its binary
 # packages; apt's state for it is kept in OUTDIR, so the system's package
 # lists are left alone.  A second run with nothing changed does nothing.
+# CPPFLAGS and CFLAGS from the environment, when set (the Debian package's
+# hardening flags), replace the default -O2 -g.
 set -eu
 
 version=2.4.2-2+deb12u1
@@ -20,7 +22,8 @@ out=${1:?usage: scripts/libfcgi.sh OUTDIR}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-stamp="$version $(cat "$top"/deps/libfcgi/*.patch "$top"/deps/libfcgi/fcgi_config.h "$0" | cksum)"
+flags="${CPPFLAGS:-} ${CFLAGS:--O2 -g}"
+stamp="$version $flags $(cat "$top"/deps/libfcgi/*.patch "$top"/deps/libfcgi/fcgi_config.h "$0" | cksum)"
 if [ -f "$out/libfcgi.a" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ]; then
 	touch "$out/libfcgi.a"	# up to date, as make sees it too
 	exit 0
@@ -79,7 +82,8 @@ cp "$out"/src/include/fastcgi.h "$out"/src/include/fcgiapp.h \
     "$out"/src/include/fcgimisc.h "$out"/src/include/fcgios.h \
     "$top/deps/libfcgi/fcgi_config.h" "$out/include/"
 for c in fcgiapp os_unix; do
-	${CC:-cc} -O2 -g -fPIC -w -I"$out/include" -c \
+	# shellcheck disable=SC2086
+	${CC:-cc} $flags -fPIC -w -I"$out/include" -c \
 	    -o "$out/obj/$c.o" "$out/src/libfcgi/$c.c"
 done
 rm -f "$out/libfcgi.a"
