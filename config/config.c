@@ -713,9 +713,11 @@ static const char *
 check_auth(const struct config *cfg)
 {
 	if ((cfg->basic_user == NULL) != (cfg->basic_password == NULL))
-		return "[auth] basic_user and basic_password_file go together";
+		return "[auth] basic_user and basic_password_file (or the "
+		    "credential basic-password) go together";
 	if ((cfg->header_name == NULL) != (cfg->header_value == NULL))
-		return "[auth] header_name and header_value_file go together";
+		return "[auth] header_name and header_value_file (or the "
+		    "credential header-value) go together";
 	if ((cfg->id_token_audience == NULL) != (cfg->id_token_email == NULL))
 		return "[auth] id_token_audience and id_token_email go "
 		    "together: the audience alone would accept any Google "

@@ -81,7 +81,8 @@ def test_every_cxhook_command_exists(cxhook_bin):
     known = set(re.findall(r"cxhook ([a-z][a-z-]+)", usage))
     used = set(re.findall(r"(?m)(?:^|\s|`)cxhook ([a-z][a-z-]+)",
                           "\n".join(blocks("sh"))))
-    assert used, "the guide runs no cxhook command"
+    used.discard("cxhook")  # createdb -O cxhook cxhook: a role and a database
+    assert {"check-config", "migrate"} <= used, used
     assert used <= known, f"not commands of cxhook: {used - known}"
 
 
