@@ -146,8 +146,7 @@ ok
 unit="$root/lib/systemd/system/cxhook.service"
 [ -f "$unit" ] && [ -f "$root/lib/systemd/system/cxhook.socket" ] || fail "units missing"
 ok
-[ "$(grep '^Exec' "$unit")" = "ExecStartPre=/usr/bin/cxhook check-config -c /etc/cxhook/cxhook.conf
-ExecStart=/usr/bin/cxhook serve -c /etc/cxhook/cxhook.conf
+[ "$(grep '^Exec' "$unit")" = "ExecStart=/usr/bin/cxhook serve -c /etc/cxhook/cxhook.conf
 ExecReload=/bin/kill -HUP \$MAINPID" ] || fail "cxhook.service's Exec lines: $(grep '^Exec' "$unit")"
 ok
 grep -qx 'DynamicUser=yes' "$unit" || fail "cxhook.service lacks DynamicUser=yes"
