@@ -56,6 +56,7 @@ struct replay {
 	const char		*dir;
 	const char		*target;
 	const char		*token;
+	char			 token_buf[4096];	/* --token-file */
 	int			 timeout_ms;
 	bool			 update;
 	struct jpath_set	 vol;
@@ -77,7 +78,8 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: cxhook replay DIR [--target URL] [--update] "
 	    "[--volatile PATH]...\n"
-	    "                     [--token TOKEN] [--timeout SECONDS]\n"
+	    "                     [--token TOKEN | --token-file FILE] "
+	    "[--timeout SECONDS]\n"
 	    "Sends DIR/NAME.json in name order and compares each answer with "
 	    "DIR/NAME.expected.json.\n"
 	    "URL is http(s)://..., unix:PATH or tcp:HOST:PORT [%s].\n",
@@ -445,6 +447,7 @@ parse_opts(int argc, char **argv, struct replay *r)
 		{ "update", no_argument, NULL, 'u' },
 		{ "volatile", required_argument, NULL, 'v' },
 		{ "token", required_argument, NULL, 'k' },
+		{ "token-file", required_argument, NULL, 'K' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -471,6 +474,14 @@ parse_opts(int argc, char **argv, struct replay *r)
 			break;
 		case 'k':
 			r->token = optarg;
+			break;
+		case 'K':
+			if (send_read_token(optarg, r->token_buf,
+			    sizeof(r->token_buf), err, sizeof(err)) == -1) {
+				fprintf(stderr, "cxhook replay: %s\n", err);
+				return EX_NOINPUT;
+			}
+			r->token = r->token_buf;
 			break;
 		case 'T':
 			r->timeout_ms = atoi(optarg) * 1000;

@@ -36,6 +36,7 @@ struct send_opts {
 	const char	*text;
 	json_object	*params;
 	int		 timeout_ms;
+	char		 token_buf[4096];
 };
 
 static void
@@ -45,8 +46,9 @@ usage(FILE *fp)
 	    "usage: cxhook send URL [--tag T] [--intent NAME] "
 	    "[--param NAME=VALUE]...\n"
 	    "                   [--session ID] [--text TEXT] "
-	    "[--file REQUEST.json] [--token TOKEN]\n"
-	    "                   [--timeout SECONDS]\n"
+	    "[--file REQUEST.json]\n"
+	    "                   [--token TOKEN | --token-file FILE] "
+	    "[--timeout SECONDS]\n"
 	    "URL is http(s)://..., or unix:PATH or tcp:HOST:PORT to speak "
 	    "FastCGI to a pool.\n"
 	    "A VALUE that parses as JSON is sent as JSON, anything else as "
@@ -123,6 +125,36 @@ build_body(const struct send_opts *o, struct buf *out)
 	buf_puts(out, json_object_to_json_string_ext(root,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
+}
+
+int
+send_read_token(const char *path, char *token, size_t tokensz, char *err,
+    size_t errsz)
+{
+	FILE	*fp;
+	size_t	 n;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		snprintf(err, errsz, "--token-file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fgets(token, (int)tokensz, fp) == NULL)
+		token[0] = '\0';
+	fclose(fp);
+	n = strcspn(token, "\r\n");
+	if (token[n] == '\0' && n == tokensz - 1) {
+		snprintf(err, errsz, "--token-file %s: the token is over %zu "
+		    "bytes", path, tokensz - 2);
+		return -1;
+	}
+	token[n] = '\0';
+	if (n == 0) {
+		snprintf(err, errsz, "--token-file %s: no token on its first "
+		    "line", path);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -261,13 +293,14 @@ parse_opts(int argc, char **argv, struct send_opts *o)
 		{ "session", required_argument, NULL, 's' },
 		{ "file", required_argument, NULL, 'f' },
 		{ "token", required_argument, NULL, 'k' },
+		{ "token-file", required_argument, NULL, 'K' },
 		{ "text", required_argument, NULL, 'x' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char	*eq;
+	char	*eq, err[512];
 	int	 ch;
 
 	while ((ch = getopt_long(argc, argv, "t:i:p:s:f:k:x:T:h", longopts,
@@ -278,6 +311,14 @@ parse_opts(int argc, char **argv, struct send_opts *o)
 		case 's': o->session = optarg; break;
 		case 'f': o->file = optarg; break;
 		case 'k': o->token = optarg; break;
+		case 'K':
+			if (send_read_token(optarg, o->token_buf,
+			    sizeof(o->token_buf), err, sizeof(err)) == -1) {
+				fprintf(stderr, "cxhook send: %s\n", err);
+				return EX_NOINPUT;
+			}
+			o->token = o->token_buf;
+			break;
 		case 'x': o->text = optarg; break;
 		case 'T': o->timeout_ms = atoi(optarg) * 1000; break;
 		case 'p':

@@ -38,6 +38,12 @@ void	send_result_clear(struct send_result *);
 int	send_post(const char *target, const char *body, size_t len,
 	    const char *token, int timeout_ms, struct send_result *,
 	    char *err, size_t errsz);
+/*
+ * --token-file: the token is the file's first line, so that it never shows
+ * in a process listing as --token's argument does.  0, or -1 with err set.
+ */
+int	send_read_token(const char *path, char *token, size_t tokensz,
+	    char *err, size_t errsz);
 /* A whole file ("-": standard input) appended to out; 0, or -1 (errno). */
 int	send_read_file(const char *path, struct buf *out);
 /* One request to a pool over FastCGI; 0, or -1 with err set. */

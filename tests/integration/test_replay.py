@@ -292,6 +292,21 @@ def test_token(cxhook_bin, rpool, tmp_path, mirror):
     assert [p["headers"].get("authorization") for p in mirror.received()] == [f"Bearer {TOKEN}"]
 
 
+def test_token_file(cxhook_bin, rpool, tmp_path):
+    """--token-file: the token from a file, never on the command line."""
+    d = golden(tmp_path / "g", [f"{BALANCE}.json"])
+    f = tmp_path / "token"
+    f.write_text(TOKEN + "\n")
+    r = replay(cxhook_bin, d, "--token-file", f, target=rpool.target, token=None)
+    assert r.returncode == 0 and summary(r) == "replay: 1 passed, 0 failed, 0 new", r
+    f.write_text("not-the-token\n" + TOKEN + "\n")  # the first line only
+    r = replay(cxhook_bin, d, "--token-file", f, target=rpool.target, token=None)
+    assert r.returncode == 1, r
+    f.write_text("\n")
+    r = replay(cxhook_bin, d, "--token-file", f, target=rpool.target, token=None)
+    assert r.returncode == 66 and "no token on its first line" in r.stderr, r
+
+
 def test_any_answer_and_the_files_update_writes(cxhook_bin, mirror, tmp_path):
     d = tmp_path / "m"
     d.mkdir()

@@ -105,6 +105,21 @@ def test_targets_and_token(cxhook_bin, targets, kind):
     assert "\n  " in rest.strip(), f"{kind}: the JSON is not pretty-printed:\n{rest}"
 
 
+@pytest.mark.parametrize("kind", ["unix", "http"])
+def test_token_file(cxhook_bin, targets, token_file, workdir, kind):
+    """--token-file reads the token from a file (its first line), so that
+    no process listing shows it."""
+    r = send(cxhook_bin, targets[kind], *BALANCE_ARGS, "--token-file", token_file)
+    assert r.returncode == 0 and parse_output(r)[1] == "HTTP 200", r
+    wrong = workdir / f"send-wrong-{kind}.token"
+    wrong.write_text("not-the-token\n")
+    r = send(cxhook_bin, targets[kind], *BALANCE_ARGS, "--token-file", wrong)
+    assert r.returncode == 1 and parse_output(r)[0] == 403, r
+    r = send(cxhook_bin, targets[kind], *BALANCE_ARGS, "--token-file", workdir / "no-such")
+    assert r.returncode == 66 and "--token-file" in r.stderr, r
+    assert TOKEN not in r.stdout + r.stderr
+
+
 def test_flags_build_the_request(cxhook_bin, echo):
     r = send(cxhook_bin, "http://127.0.0.1:%d/webhook" % echo.port,
              "--tag", "booking.create", "--intent", "booking.create.intent",
