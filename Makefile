@@ -4,12 +4,11 @@
 #   make test                 install what is missing, build, run every test
 #                             (unit + integration, then again under ASan/UBSan,
 #                             then unit tests and pool under valgrind, then
-#                             the Debian package, then the fuzzers)
+#                             the Debian package, the container image, then
+#                             the fuzzers)
 #   make SANITIZE=address,undefined
 #                             the sanitizer build, in build/sanitize/
 #   make run                  a demo pool behind lighttpd on 127.0.0.1:8080
-#   make test-container       build the container image with podman (no
-#                             registry: local Debian 12 bases) and run it
 #   make bench                cxhook beside a bare libfcgi responder and FastAPI
 #   make bench-large          the same on a data set 100 times larger
 #   make bench-triage         train the triage model on CLINC150, time it
@@ -19,6 +18,9 @@
 #                             checked by lintian (scripts/deb.sh, debian/)
 #   make test-package         install, upgrade, remove and purge that package
 #                             in a clean Debian 12 chroot (tests/package/)
+#   make test-container       build the container image with podman (no
+#                             registry: local Debian 12 bases) and run it
+#                             (tests/container/); both need root or sudo
 
 PREFIX		?= /usr/local
 DESTDIR		?=
@@ -189,9 +191,12 @@ check-sanitize:
 # private PostgreSQL and behind nginx, and deploy/compose.yaml checked
 # offline (tests/container/test_image.py).  podman runs as root here.
 test-container: all
-	@if [ "$$(id -u)" -ne 0 ]; then \
-		echo "test-container: skipped (it runs podman as root)"; exit 0; fi; \
-	CXHOOK=$(CURDIR)/$(BUILD)/cxhook CXHOOK_ROOTFS=$$(scripts/rootfs.sh) \
+	@sudo=""; if [ "$$(id -u)" -ne 0 ]; then \
+		command -v sudo >/dev/null 2>&1 || { echo "test-container:" \
+		    "needs root (podman as root), and there is no sudo" >&2; \
+		    exit 1; }; sudo=sudo; fi; \
+	$$sudo env CXHOOK=$(CURDIR)/$(BUILD)/cxhook \
+	    CXHOOK_ROOTFS=$$($$sudo scripts/rootfs.sh) \
 	    PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -m pytest -q \
 	    -p no:cacheprovider tests/container
 
