@@ -32,10 +32,14 @@ def check_message(tmp_path):
     (bindir / "dpkg-query").chmod(0o755)
     for tool in ("id", "grep"):
         (bindir / tool).symlink_to(f"/usr/bin/{tool}")
+    # A copy, since the checkout may be where nobody cannot go (/root).
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    shutil.copy(REPO / "scripts" / "deps.sh", scripts / "deps.sh")
     tmp_path.chmod(0o755)
     r = subprocess.run(
         ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-         "/bin/sh", str(REPO / "scripts" / "deps.sh"), "build"],
+         "/bin/sh", str(scripts / "deps.sh"), "build"],
         env={"PATH": str(bindir)}, capture_output=True, text=True, timeout=30)
     assert r.returncode == 1, r.stderr
     assert r.stdout == ""
@@ -45,6 +49,6 @@ def check_message(tmp_path):
     assert "needs root" in lines[1], lines
     # Root is to run the script itself, which keeps the services the
     # packages bring stopped and disabled.
-    assert lines[2] == f"    su -c 'sh {REPO}/scripts/deps.sh build'", lines
+    assert lines[2] == f"    su -c 'sh {scripts}/deps.sh build'", lines
     assert lines[3] == "then this command again.", lines
     assert "installing missing" not in r.stderr
