@@ -12,12 +12,13 @@ run_pkgs="postgresql-15 postgresql-client-15 lighttpd libfcgi-bin curl liblinear
 # TLS in the tests: apache2 ships mod_ssl and nginx-light its ssl module,
 # lighttpd's is a package of its own; python3-cryptography makes the test
 # keys, certificates and ID tokens.  The package and container tests build
-# a clean Debian 12 with debootstrap, a .deb with debhelper (checked by
+# a clean Debian 12 with debootstrap, a .deb with debhelper (dpkg-buildpackage
+# also wants build-essential, which a minimal Debian lacks; checked by
 # lintian) and an image with podman (run by runc); docker-compose checks
 # deploy/compose.yaml offline (it runs nothing).
 test_pkgs="apache2 nginx-light wrk valgrind python3-pytest systemd clang libfcgi-dev pgbouncer
 	libclang-rt-14-dev lighttpd-mod-openssl python3-cryptography prometheus
-	debootstrap debhelper fakeroot lintian podman runc containernetworking-plugins uidmap
+	debootstrap build-essential debhelper fakeroot lintian podman runc containernetworking-plugins uidmap
 	docker-compose"
 
 bench_pkgs="wrk lighttpd nginx-light libfcgi-dev postgresql-15 postgresql-client-15
