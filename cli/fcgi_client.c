@@ -179,8 +179,10 @@ read_full(int fd, void *p, size_t n)
 
 	while (got < n) {
 		r = read(fd, (char *)p + got, n - got);
-		if (r == 0)
+		if (r == 0) {
+			errno = 0;	/* the peer closed, no error */
 			return -1;
+		}
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -189,6 +191,20 @@ read_full(int fd, void *p, size_t n)
 		got += (size_t)r;
 	}
 	return 0;
+}
+
+/*
+ * A read that failed: a peer that went silent past the socket's timeout
+ * is told apart from one that closed or broke the connection.
+ */
+static int
+read_failed(char *err, size_t errsz, const char *what)
+{
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return errf(err, errsz, "no answer within the timeout");
+	if (errno != 0)
+		return errf(err, errsz, "%s: %s", what, strerror(errno));
+	return errf(err, errsz, "%s", what);
 }
 
 /* Reads STDOUT records into out until END_REQUEST. */
@@ -201,12 +217,12 @@ read_response(int fd, struct buf *out, char *err, size_t errsz)
 
 	for (;;) {
 		if (read_full(fd, h, sizeof(h)) == -1)
-			return errf(err, errsz, "connection closed before "
-			    "the end of the response");
+			return read_failed(err, errsz, "connection closed "
+			    "before the end of the response");
 		clen = (size_t)h[4] << 8 | h[5];
 		plen = h[6];
 		if (read_full(fd, content, clen + plen) == -1)
-			return errf(err, errsz, "truncated record");
+			return read_failed(err, errsz, "truncated record");
 		if (h[1] == FCGI_STDOUT)
 			buf_append(out, content, clen);
 		else if (h[1] == FCGI_STDERR)

@@ -5,6 +5,8 @@ any other answer (503 with the database down), 69 nothing answering, 64 a
 target it cannot have, 78 a bad file."""
 
 import json
+import socket
+import threading
 
 from conftest import free_port, run, start_own_pool, write_pool_conf
 
@@ -55,3 +57,27 @@ def test_health_exit_status(cxhook_bin, workdir):
     assert r.returncode == 64 and "give TARGET" in r.stderr, r
     r = health(cxhook_bin, "-c", workdir / "no-such.conf")
     assert r.returncode == 78, r
+
+
+def test_health_tells_silence_from_a_closed_connection(cxhook_bin):
+    """A peer that accepts and says nothing costs --timeout and is named as
+    such; one that hangs up is named as that."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(4)
+        target = f"tcp:127.0.0.1:{s.getsockname()[1]}"
+        r = health(cxhook_bin, "--timeout", "1", target)
+        assert r.returncode == 69 and "no answer within the timeout" in r.stderr, r
+
+    def hang_up(listener):
+        c, _ = listener.accept()
+        c.close()
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(4)
+        t = threading.Thread(target=hang_up, args=(s,))
+        t.start()
+        r = health(cxhook_bin, "--timeout", "5", f"tcp:127.0.0.1:{s.getsockname()[1]}")
+        t.join()
+        assert r.returncode == 69 and "connection closed before the end" in r.stderr, r
